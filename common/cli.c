@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: MIT */
+/* cli.c -- the command line all four models share (getopt_long).
+ * A bad value gets one line that names the flag and its valid range. */
+#include "driver.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct option long_opts[] = {
+    {"url", required_argument, NULL, 'u'},
+    {"count", required_argument, NULL, 'n'},
+    {"workers", required_argument, NULL, 'w'},
+    {"timeout-ms", required_argument, NULL, 't'},
+    {"format", required_argument, NULL, 'f'},
+    {"records", required_argument, NULL, 'r'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+static void print_help(const struct model *m)
+{
+    printf("Usage: crawl-%s [OPTION]...\n"
+           "Fetch URL/detail/1 .. URL/detail/N with the %s model and report\n"
+           "the wall time, CPU time and peak memory it took.\n\n"
+           "  -u, --url URL        server base URL (default http://127.0.0.1:8080)\n"
+           "  -n, --count N        number of requests, 0..%d (default 100)\n"
+           "  -w, --workers W      %d..%d (default %d)%s\n"
+           "  -t, --timeout-ms MS  per-request timeout, 1..%ld (default 30000)\n"
+           "  -f, --format FMT     text or csv (default text)\n"
+           "  -r, --records FILE   write every request as CSV to FILE\n"
+           "  -h, --help           show this help and exit\n"
+           "  -V, --version        show the version and exit\n\n"
+           "Exit status: 0 all requests succeeded, 1 some failed, 2 bad usage.\n",
+           m->name, m->name, CRAWL_COUNT_MAX, m->min_workers, m->max_workers, m->default_workers,
+           m->min_workers == 0   ? "; most requests in flight, 0 = all at once"
+           : m->max_workers == 1 ? "; accepted and ignored: one worker"
+                                 : "",
+           CRAWL_TIMEOUT_MAX);
+}
+
+/* Strict: the whole string is a decimal integer within [lo, hi]. */
+static int parse_long(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    long v;
+
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno || end == s || *end != '\0' || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int set_url(struct options *opt, const char *url, char *err, size_t errsize)
+{
+    size_t len = strlen(url);
+
+    if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) {
+        snprintf(err, errsize, "--url must start with http:// or https:// (got \"%s\")", url);
+        return -1;
+    }
+    while (len > 0 && url[len - 1] == '/')
+        len--; /* the job appends "/detail/<id>" */
+    if (len >= sizeof opt->url) {
+        snprintf(err, errsize, "--url is too long: at most %zu characters", sizeof opt->url - 1);
+        return -1;
+    }
+    memcpy(opt->url, url, len);
+    opt->url[len] = '\0';
+    return 0;
+}
+
+static void set_defaults(const struct model *m, struct options *opt)
+{
+    memset(opt, 0, sizeof *opt);
+    strcpy(opt->url, "http://127.0.0.1:8080");
+    opt->job.base_url = opt->url;
+    opt->job.n = 100;
+    opt->job.nworkers = m->default_workers;
+    opt->job.timeout_ms = 30000;
+    opt->format = FORMAT_TEXT;
+}
+
+/* One option with its argument; 0, or -1 with err filled. */
+static int apply(const struct model *m, struct options *opt, int c, const char *arg, char *err,
+                 size_t errsize)
+{
+    long v;
+
+    switch (c) {
+    case 'u':
+        return set_url(opt, arg, err, errsize);
+    case 'n':
+        if (parse_long(arg, 0, CRAWL_COUNT_MAX, &v) != 0) {
+            snprintf(err, errsize, "--count must be an integer 0..%d (got \"%s\")", CRAWL_COUNT_MAX,
+                     arg);
+            return -1;
+        }
+        opt->job.n = (int)v;
+        return 0;
+    case 'w':
+        if (m->max_workers == 1 && parse_long(arg, 1, INT_MAX, &v) == 0)
+            v = 1; /* serial takes -w like the others and stays a pool of one */
+        else if (parse_long(arg, m->min_workers, m->max_workers, &v) != 0) {
+            snprintf(err, errsize,
+                     "--workers must be an integer %d..%d for the %s model (got \"%s\")",
+                     m->min_workers, m->max_workers, m->name, arg);
+            return -1;
+        }
+        opt->job.nworkers = (int)v;
+        return 0;
+    case 't':
+        if (parse_long(arg, 1, CRAWL_TIMEOUT_MAX, &v) != 0) {
+            snprintf(err, errsize, "--timeout-ms must be an integer 1..%ld (got \"%s\")",
+                     CRAWL_TIMEOUT_MAX, arg);
+            return -1;
+        }
+        opt->job.timeout_ms = v;
+        return 0;
+    case 'f':
+        if (strcmp(arg, "text") != 0 && strcmp(arg, "csv") != 0) {
+            snprintf(err, errsize, "--format must be text or csv (got \"%s\")", arg);
+            return -1;
+        }
+        opt->format = arg[0] == 'c' ? FORMAT_CSV : FORMAT_TEXT;
+        return 0;
+    case 'r':
+        opt->records = arg;
+        return 0;
+    }
+    return -1;
+}
+
+/* getopt_long's own messages are off (opterr = 0): ours name the fix. */
+static void explain_bad_option(int c, int argc, char **argv, char *err, size_t errsize)
+{
+    const char *word = optind - 1 < argc ? argv[optind - 1] : "?";
+
+    if (c == ':')
+        snprintf(err, errsize, "option %s needs a value; see --help", word);
+    else if (optopt)
+        snprintf(err, errsize, "unknown option -%c; see --help", optopt);
+    else
+        snprintf(err, errsize, "unknown option %s; see --help", word);
+}
+
+enum cli_action cli_parse(int argc, char **argv, const struct model *m, struct options *opt,
+                          char *err, size_t errsize)
+{
+    int c;
+
+    set_defaults(m, opt);
+    opterr = 0;
+    optind = 1; /* callable more than once (the tests do) */
+    while ((c = getopt_long(argc, argv, ":u:n:w:t:f:r:hV", long_opts, NULL)) != -1) {
+        if (c == 'h') {
+            print_help(m);
+            return CLI_EXIT_OK;
+        }
+        if (c == 'V') {
+            printf("crawl-%s %s\n", m->name, SUITE_VERSION);
+            return CLI_EXIT_OK;
+        }
+        if (c == '?' || c == ':') {
+            explain_bad_option(c, argc, argv, err, errsize);
+            return CLI_USAGE;
+        }
+        if (apply(m, opt, c, optarg, err, errsize) != 0)
+            return CLI_USAGE;
+    }
+    if (optind < argc) {
+        snprintf(err, errsize, "unexpected argument \"%s\"; see --help", argv[optind]);
+        return CLI_USAGE;
+    }
+    return CLI_RUN;
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/* crawl.h -- what the four models share: the job, a result per request,
+ * one blocking fetch, and the one function each model writes.
+ * Everything else (command line, timing, reports) is the driver's. */
+#ifndef CRAWL_H
+#define CRAWL_H
+
+#include <curl/curl.h>
+#include <stddef.h>
+
+#define CRAWL_URL_MAX   512    /* longest base URL + "/detail/<id>" */
+#define CRAWL_ERR_MAX   120    /* an error text, truncated to fit */
+#define CRAWL_BODY_MAX  512    /* body bytes kept for the check; the rest counted */
+#define CRAWL_COUNT_MAX 100000 /* most requests in one job */
+
+/* The job every model runs: requests for ids 1..n. Read-only while running. */
+struct job {
+    const char *base_url; /* e.g. http://127.0.0.1:8080, no trailing slash */
+    int n;                /* number of requests */
+    int nworkers;         /* pool size; async: most in flight, 0 = all */
+    long timeout_ms;      /* per request, connect included */
+};
+
+/* The outcome of one request. A plain fixed-size struct on purpose: a
+ * forked worker sends it to its parent through a pipe as raw bytes. */
+struct result {
+    int id;                    /* the id asked for: 1..n */
+    int worker;                /* thread index, process index or async slot */
+    int status;                /* HTTP status, 0 when there was no response */
+    long bytes;                /* body bytes received */
+    double start_s, end_s;     /* clock_now() at start and end */
+    char error[CRAWL_ERR_MAX]; /* "" when the request succeeded */
+};
+
+/* The only thing each model writes: run every request of the job and fill
+ * res[i] for id i + 1. Returns 0, or -1 with res[] rows it could not run
+ * left as the driver prepared them (an error "not run"). */
+int crawl_run(const struct job *job, struct result *res);
+
+/* What a model tells the driver about itself (one per model file). */
+struct model {
+    const char *name;    /* "serial", "threadpool", ... */
+    int default_workers; /* -w when not given */
+    int min_workers;     /* async allows 0 (unlimited) */
+    int max_workers;     /* serial is a pool of exactly one */
+};
+extern const struct model MODEL;
+
+/* One transfer: an easy handle that is reused (so is its connection),
+ * the result slot it fills, and the start of the body for the check. */
+struct fetch {
+    CURL *easy;
+    int worker;         /* copied into every result it fills */
+    struct result *res; /* slot being filled, NULL when idle */
+    char body[CRAWL_BODY_MAX];
+    size_t body_len; /* bytes kept in body[] */
+    char curl_err[CURL_ERROR_SIZE];
+};
+
+/* Seconds on the monotonic clock, shared by all threads and processes. */
+double clock_now(void);
+
+/* Make/free a fetch's easy handle. fetch_init returns 0, or -1 (no memory). */
+int fetch_init(struct fetch *f, int worker);
+void fetch_cleanup(struct fetch *f);
+
+/* Blocking: fetch request i (id i + 1) of the job into *r. Never fails as
+ * a call: whatever goes wrong is written into r->error. */
+void fetch_one(struct fetch *f, const struct job *job, int i, struct result *r);
+
+/* fetch_one in two halves, for a model that drives transfers itself (async):
+ * fetch_start points the handle at request i and stamps r->start_s; returns
+ * 0, or -1 with r finished as failed. fetch_finish judges the transfer. */
+int fetch_start(struct fetch *f, const struct job *job, int i, struct result *r);
+void fetch_finish(struct fetch *f, CURLcode rc);
+
+/* Driver helpers, public so tests reach them. */
+int job_url(const char *base, int id, char *out, size_t size);
+int body_names_id(const char *body, size_t len, int id);
+void result_fail(struct result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int result_ok(const struct result *r);
+
+#endif

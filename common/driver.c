@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: MIT */
+/* driver.c -- the main() every model shares: parse the command line, build
+ * the job, time crawl_run() and report. A model file holds only its model. */
+#include "driver.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#define FAILURES_SHOWN 10
+
+/* Each request in flight needs a socket (and a pipe end in the
+ * multiprocess model): raise the soft limit now rather than fail half-way. */
+static int raise_fd_limit(const struct job *job, char *err, size_t errsize)
+{
+    long busy = job->nworkers == 0 || job->nworkers > job->n ? job->n : job->nworkers;
+    rlim_t need = (rlim_t)(3 * busy + 64);
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+        snprintf(err, errsize, "getrlimit: %s", strerror(errno));
+        return -1;
+    }
+    if (rl.rlim_cur >= need)
+        return 0;
+    if (rl.rlim_max < need) {
+        snprintf(err, errsize,
+                 "%ld requests in flight need about %lu open files, but the limit is %lu: "
+                 "lower --workers or raise the hard limit (ulimit -Hn)",
+                 busy, (unsigned long)need, (unsigned long)rl.rlim_max);
+        return -1;
+    }
+    rl.rlim_cur = need;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+        snprintf(err, errsize, "setrlimit: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static double cpu_seconds(void)
+{
+    struct rusage self, children;
+
+    /* RUSAGE_CHILDREN counts the multiprocess model's reaped workers. */
+    if (getrusage(RUSAGE_SELF, &self) != 0 || getrusage(RUSAGE_CHILDREN, &children) != 0)
+        return 0.0;
+    return (double)(self.ru_utime.tv_sec + self.ru_stime.tv_sec + children.ru_utime.tv_sec +
+                    children.ru_stime.tv_sec) +
+           (double)(self.ru_utime.tv_usec + self.ru_stime.tv_usec + children.ru_utime.tv_usec +
+                    children.ru_stime.tv_usec) /
+               1e6;
+}
+
+static void peak_memory(struct cost *c)
+{
+    struct rusage ru;
+
+    c->max_rss_kb = getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0;
+    c->child_max_rss_kb = getrusage(RUSAGE_CHILDREN, &ru) == 0 ? ru.ru_maxrss : 0;
+}
+
+/* Every row starts as a failure, so a row a model never fills is reported,
+ * not silently counted as a success or left out. */
+static struct result *results_new(int n)
+{
+    struct result *res = calloc((size_t)n + 1, sizeof *res);
+
+    for (int i = 0; res && i < n; i++) {
+        res[i].id = i + 1;
+        res[i].worker = -1;
+        result_fail(&res[i], "not run");
+    }
+    return res;
+}
+
+static int write_records(const char *path, const struct result *res, int n, double t0,
+                         const char *prog)
+{
+    FILE *out = fopen(path, "w");
+    int rc;
+
+    if (!out) {
+        fprintf(stderr, "%s: cannot write --records %s: %s\n", prog, path, strerror(errno));
+        return -1;
+    }
+    rc = records_write(out, res, n, t0);
+    if (fclose(out) != 0 || rc != 0) {
+        fprintf(stderr, "%s: writing --records %s failed: %s\n", prog, path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static void report(const struct options *opt, const struct result *res, const struct cost *c,
+                   const char *prog)
+{
+    struct tally t = tally_results(res, opt->job.n);
+
+    if (opt->format == FORMAT_CSV)
+        report_csv(stdout, &MODEL, &opt->job, &t, c);
+    else
+        report_text(stdout, &MODEL, &opt->job, &t, c);
+    report_failures(stderr, prog, res, opt->job.n, FAILURES_SHOWN);
+}
+
+int main(int argc, char **argv)
+{
+    char prog[64], err[256];
+    struct options opt;
+    struct result *res;
+    struct cost c = {0};
+    double t0, cpu0;
+    int exit_code;
+
+    snprintf(prog, sizeof prog, "crawl-%s", MODEL.name);
+    switch (cli_parse(argc, argv, &MODEL, &opt, err, sizeof err)) {
+    case CLI_EXIT_OK:
+        return 0;
+    case CLI_USAGE:
+        fprintf(stderr, "%s: %s\n", prog, err);
+        return 2;
+    case CLI_RUN:
+        break;
+    }
+    if (raise_fd_limit(&opt.job, err, sizeof err) != 0) {
+        fprintf(stderr, "%s: %s\n", prog, err);
+        return 2;
+    }
+    /* Once, before any thread or process starts: libcurl's global state. */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        fprintf(stderr, "%s: curl_global_init failed\n", prog);
+        return 1;
+    }
+    res = results_new(opt.job.n);
+    if (!res) {
+        fprintf(stderr, "%s: out of memory for %d results\n", prog, opt.job.n);
+        curl_global_cleanup();
+        return 1;
+    }
+    cpu0 = cpu_seconds();
+    t0 = clock_now();
+    if (crawl_run(&opt.job, res) != 0)
+        fprintf(stderr,
+                "%s: the %s model reported an error; a request it did not run counts as failed\n",
+                prog, MODEL.name);
+    c.wall_s = clock_now() - t0;
+    c.cpu_s = cpu_seconds() - cpu0;
+    peak_memory(&c);
+    report(&opt, res, &c, prog);
+    exit_code = tally_results(res, opt.job.n).failed ? 1 : 0;
+    if (opt.records && write_records(opt.records, res, opt.job.n, t0, prog) != 0)
+        exit_code = 1;
+    free(res);
+    curl_global_cleanup();
+    return exit_code;
+}
