@@ -1,0 +1,8 @@
+# SPDX-License-Identifier: MIT
+# The shared module: unit tests, and the model binaries' command line.
+add_executable(test_common test_common.c)
+target_link_libraries(test_common PRIVATE crawl_common PkgConfig::CMOCKA)
+add_test(NAME common COMMAND test_common)
+
+add_test(NAME cli COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/test_cli.sh $<TARGET_FILE_DIR:crawl-serial>)
+set_tests_properties(common cli PROPERTIES TIMEOUT 60)
