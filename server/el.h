@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/* el.h -- a tiny ae-style event loop: fd readiness (epoll) plus timers.
+ * One thread; callbacks run to completion and must never block. Timers sit
+ * in a binary min-heap (O(log n) add/delete, so 10,000 waiting requests are
+ * cheap) and epoll_wait sleeps exactly until the nearest one is due. */
+#ifndef EL_H
+#define EL_H
+
+#define EL_NONE 0
+#define EL_READ 1
+#define EL_WRITE 2
+#define EL_NOMORE (-1L) /* timer callback: do not fire again */
+
+struct el;
+
+/* mask: what fired (EL_READ and/or EL_WRITE). Errors and hang-ups are
+ * reported as whatever interest is registered, so the next read or write
+ * sees the error itself. */
+typedef void el_fd_fn(struct el *el, int fd, int mask, void *arg);
+/* Returns ms until the timer fires again, or EL_NOMORE to delete it. */
+typedef long el_timer_fn(struct el *el, long long id, void *arg);
+
+struct el *el_create(void);
+void el_free(struct el *el); /* closes no fd but its own epoll fd */
+
+/* Add mask to fd's interest; fn and arg replace earlier ones. 0 or -1. */
+int el_fd_add(struct el *el, int fd, int mask, el_fd_fn *fn, void *arg);
+/* Remove mask from fd's interest (all of it before close()). 0 or -1. */
+int el_fd_del(struct el *el, int fd, int mask);
+
+/* Fire fn(el, id, arg) in ms milliseconds (not earlier). Returns the
+ * timer's id (> 0), or -1 when out of memory. */
+long long el_timer_add(struct el *el, long ms, el_timer_fn *fn, void *arg);
+/* Cancel a pending timer; -1 if no such timer. */
+int el_timer_del(struct el *el, long long id);
+
+void el_stop(struct el *el); /* el_run returns after this iteration */
+int el_run(struct el *el);   /* 0 after el_stop, -1 if epoll_wait failed */
+
+long long el_now_us(void); /* CLOCK_MONOTONIC in microseconds */
+
+#endif
