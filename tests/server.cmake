@@ -1,0 +1,19 @@
+# SPDX-License-Identifier: MIT
+# delay-server's tests: the parser's units, and the server end to end.
+# server_fixture is a library so other tests (the model contracts) can
+# start a private server the same way.
+add_library(server_fixture STATIC ${CMAKE_CURRENT_LIST_DIR}/server_fixture.c)
+target_include_directories(server_fixture PUBLIC ${CMAKE_CURRENT_LIST_DIR})
+target_compile_definitions(server_fixture
+  PUBLIC DELAY_SERVER_PATH="$<TARGET_FILE:delay-server>")
+add_dependencies(server_fixture delay-server)
+
+add_executable(test_http_parse ${CMAKE_CURRENT_LIST_DIR}/test_http_parse.c)
+target_link_libraries(test_http_parse PRIVATE http_parse PkgConfig::CMOCKA)
+add_test(NAME http_parse COMMAND test_http_parse)
+
+add_executable(test_server ${CMAKE_CURRENT_LIST_DIR}/test_server.c)
+target_link_libraries(test_server PRIVATE server_fixture PkgConfig::CMOCKA)
+add_test(NAME server COMMAND test_server)
+
+set_tests_properties(http_parse server PROPERTIES TIMEOUT 60)
