@@ -1,0 +1,359 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# compare.sh -- the classroom run: one job (N requests to a server that
+# answers each after d seconds) done by the four models one after another,
+# against a delay-server of our own on a free port; then a table, a
+# timeline per model, a bar chart of wall times, and the same as SVG, CSV
+# and Markdown in an output folder. --sweep instead times the three
+# concurrent models at 1, 2, 5 ... 100 workers.
+#
+# Run ./compare.sh --help. Bash and POSIX awk only, so it runs on any
+# Debian with the build's own dependencies.
+set -u -o pipefail # not -e: a model that fails is a result, not a crash
+
+PROG=compare.sh
+SUITE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TOOLS=$SUITE_ROOT/tools
+# shellcheck source=tools/lib.sh
+. "$TOOLS/lib.sh"
+
+usage() {
+    cat <<EOF
+Usage: ./compare.sh [OPTION]...
+Run one crawl job (N requests to a local server that answers each after a
+delay d) with the serial, threadpool, multiprocess and async models, and
+show how long each took: a table, timelines and charts.
+
+Default, the classroom run (about 2 minutes): 100 requests, d = 1 s,
+pools of 10, async with no limit: serial 100 s, pools 10 s, async 1 s.
+
+  --seed-setting        the seed tutorials' experiment: 100 requests, d = 3 s,
+                        pool of 8 (Python measured 305 s, 48 s and 3.1 s);
+                        takes about 6 minutes
+  --delay SECONDS       server delay per request, 0..60, decimals allowed
+  --count N             requests in the job, 1..10000
+  --workers W           threads or processes in the pools, 1..1000
+  --async-workers C     most requests the async model keeps in flight,
+                        0..10000; 0 = no limit (default)
+  --models LIST         comma-separated, from: serial,threadpool,multiprocess,async
+  --timeout SECONDS     give up on one request after this long
+                        (default: the delay + 30 s)
+  --sweep               time threadpool, multiprocess and async at each
+                        concurrency in --levels instead (default d = 0.2 s,
+                        about 2 minutes)
+  --levels LIST         concurrencies for --sweep (default 1,2,5,10,20,50,100)
+  --out DIR             write the files into DIR (default compare-out/<time>)
+  --build-dir DIR       use (or build) the binaries in DIR/bin (default build;
+                        the BUILD_DIR environment variable works too)
+  -h, --help            show this help and exit
+  -V, --version         show the version and exit
+
+Missing binaries are built first (CMake); a missing build dependency is
+installed with apt-get when run as root, else named. On a terminal a live
+progress line shows each model's requests; NO_COLOR turns colour off.
+
+Exit status: 0 every request succeeded, 1 some request or model failed,
+2 bad usage, 3 setup failed (dependency, build or server), 128+n on signal n.
+EOF
+}
+
+version() {
+    local v
+    v=$(sed -n 's/^project([^)]*VERSION \([0-9.]*\).*/\1/p' "$SUITE_ROOT/CMakeLists.txt")
+    printf 'compare.sh %s\n' "${v:-unknown}"
+}
+
+# --- the command line -------------------------------------------------------
+
+# Settings left empty here are filled from the chosen preset afterwards, so
+# an explicit flag wins over --seed-setting or --sweep whatever the order.
+COUNT="" DELAY="" WORKERS="" ASYNC_WORKERS="" MODELS="" TIMEOUT="" LEVELS=""
+OUT="" SEED=0 SWEEP=0
+
+parse_args() {
+    local arg name value shift_by
+    while (($# > 0)); do
+        arg=$1 shift_by=1
+        name=${arg%%=*}
+        if [[ $arg == --*=* ]]; then
+            value=${arg#*=}
+        elif (($# > 1)); then
+            value=$2 shift_by=2
+        else
+            value="" shift_by=1
+        fi
+        case $name in
+        -h | --help) usage && exit 0 ;;
+        -V | --version) version && exit 0 ;;
+        --seed-setting | --sweep)
+            [[ $arg == *=* ]] && die_usage "$name takes no value"
+            [[ $name == --sweep ]] && SWEEP=1 || SEED=1
+            shift
+            continue
+            ;;
+        --delay | --count | --workers | --async-workers | --models | --timeout | --levels | --out | --build-dir)
+            [[ $arg == *=* || $shift_by == 2 ]] || die_usage "$name needs a value"
+            ;;
+        *) die_usage "unknown option \"$arg\"" ;;
+        esac
+        case $name in
+        --delay) DELAY=$value ;;
+        --count) COUNT=$value ;;
+        --workers) WORKERS=$value ;;
+        --async-workers) ASYNC_WORKERS=$value ;;
+        --models) MODELS=$value ;;
+        --timeout) TIMEOUT=$value ;;
+        --levels) LEVELS=$value ;;
+        --out) OUT=$value ;;
+        --build-dir) BUILD_DIR=$value ;;
+        esac
+        shift "$shift_by"
+    done
+}
+
+# Fill what the flags left open from the preset, then check every value.
+settle_settings() {
+    local m seen=","
+    if ((SEED)); then
+        : "${COUNT:=100}" "${DELAY:=3}" "${WORKERS:=8}"
+    elif ((SWEEP)); then
+        : "${COUNT:=100}" "${DELAY:=0.2}" "${WORKERS:=10}"
+    else
+        : "${COUNT:=100}" "${DELAY:=1}" "${WORKERS:=10}"
+    fi
+    : "${ASYNC_WORKERS:=0}" "${LEVELS:=1,2,5,10,20,50,100}"
+    if ((SWEEP)); then : "${MODELS:=threadpool,multiprocess,async}"; else : "${MODELS:=${MODELS_ALL// /,}}"; fi
+
+    check_seconds --delay "$DELAY" 0 60
+    check_int --count "$COUNT" 1 10000
+    check_int --workers "$WORKERS" 1 1000
+    check_int --async-workers "$ASYNC_WORKERS" 0 10000
+    COUNT=$((10#$COUNT)) WORKERS=$((10#$WORKERS)) ASYNC_WORKERS=$((10#$ASYNC_WORKERS))
+    DELAY_MS=$(to_ms "$DELAY")
+    DELAY=$(awk -v ms="$DELAY_MS" 'BEGIN { print ms / 1000 }') # "1.50" -> "1.5"
+    if [[ -n $TIMEOUT ]]; then
+        check_seconds --timeout "$TIMEOUT" 0.001 3600
+        TIMEOUT_MS=$(to_ms "$TIMEOUT")
+    else
+        TIMEOUT_MS=$((DELAY_MS + 30000))
+    fi
+
+    [[ $MODELS =~ ^[a-z]+(,[a-z]+)*$ ]] || die_usage "--models must be a comma-separated list, e.g. serial,async (got \"$MODELS\")"
+    for m in ${MODELS//,/ }; do
+        [[ " $MODELS_ALL " == *" $m "* ]] || die_usage "--models: no model \"$m\" (choose from ${MODELS_ALL// /, })"
+        [[ $seen == *",$m,"* ]] && die_usage "--models names $m twice"
+        ((SWEEP)) && [[ $m == serial ]] && die_usage "--sweep varies the concurrency; serial has none: choose from threadpool, multiprocess, async"
+        seen+="$m,"
+    done
+    MODEL_LIST=${MODELS//,/ }
+
+    [[ $LEVELS =~ ^[0-9]+(,[0-9]+)*$ ]] || die_usage "--levels must be a comma-separated list of integers (got \"$LEVELS\")"
+    for m in ${LEVELS//,/ }; do check_int "--levels entry" "$m" 1 1000; done
+    LEVEL_LIST=${LEVELS//,/ }
+}
+
+# --- the output folder ------------------------------------------------------
+
+prepare_out() {
+    if [[ -z $OUT ]]; then
+        OUT=$SUITE_ROOT/compare-out/$(date +%Y%m%d-%H%M%S)
+        [[ -e $OUT ]] && OUT+=-$$
+    fi
+    if ! mkdir -p -- "$OUT" 2>/dev/null || [[ ! -w $OUT ]]; then
+        die_usage "--out: cannot create or write the folder \"$OUT\""
+    fi
+    OUT=$(cd -- "$OUT" && pwd)
+    RESULTS=$OUT/results.csv
+    REQUESTS=$OUT/requests.csv
+    echo "model,requests,workers,ok,failed,wall_s,cpu_s,max_rss_kb,child_max_rss_kb,delay_s,ideal_s,peak_in_flight,exit" >"$RESULTS"
+    echo "model,workers,id,worker,start_s,end_s,status,bytes,error" >"$REQUESTS"
+}
+
+# --- running ----------------------------------------------------------------
+
+# What -w means for each model: serial has one worker, async its own limit.
+workers_for() { # model
+    case $1 in
+    serial) echo 1 ;;
+    async) echo "$ASYNC_WORKERS" ;;
+    *) echo "$WORKERS" ;;
+    esac
+}
+
+describe_workers() { # model workers
+    case $1 in
+    serial) echo "1 worker" ;;
+    threadpool) echo "$2 thread$( (($2 == 1)) || echo s)" ;;
+    multiprocess) echo "$2 process$( (($2 == 1)) || echo es)" ;;
+    async) (($2 == 0)) && echo "no limit in flight" || echo "at most $2 in flight" ;;
+    esac
+}
+
+# The whole run's expected time, from the ideals plus a little per run.
+estimate_s() {
+    local m w total=0
+    for m in $MODEL_LIST; do
+        if ((SWEEP)); then
+            for w in $LEVEL_LIST; do total=$(awk -v t="$total" -v i="$(ideal_s "$m" "$COUNT" "$w" "$DELAY")" 'BEGIN { print t + i + 0.3 }'); done
+        else
+            total=$(awk -v t="$total" -v i="$(ideal_s "$m" "$COUNT" "$(workers_for "$m")" "$DELAY")" 'BEGIN { print t + i + 0.3 }')
+        fi
+    done
+    awk -v t="$total" 'BEGIN { if (t < 90) printf "%.0f s", t; else printf "%.1f minutes", t / 60 }'
+}
+
+print_plan() {
+    local m w
+    if ((SWEEP)); then
+        say "$(bold "Sweep"): $COUNT requests, each answered after $DELAY s, at concurrency $LEVELS"
+        say "  models: ${MODEL_LIST// /, }; ideal time ceil($COUNT/c) x $DELAY s"
+    else
+        say "$(bold "One job, four ways"): $COUNT requests, each answered after $DELAY s"
+        for m in $MODEL_LIST; do
+            w=$(workers_for "$m")
+            printf '  %-13s %-22s ideal %s\n' "$m" "$(describe_workers "$m" "$w")" "$(awk_lib 'BEGIN { print fmt_s(t) }' -v t="$(ideal_s "$m" "$COUNT" "$w" "$DELAY")")"
+        done
+    fi
+    say "Expected time: about $(estimate_s)."
+}
+
+# Run one model and append its outcome to results.csv and requests.csv.
+# EXIT_STATUS keeps the worst outcome: 1 once any request or model failed.
+run_one() { # model workers
+    local m=$1 w=$2 rec ideal row
+    rec=$LIB_TMP/records.csv
+    rm -f "$rec"
+    ((IS_TTY)) || say "  $m: $COUNT requests, $(describe_workers "$m" "$w") ..."
+    run_model "$m" "$COUNT" "$w" "$TIMEOUT_MS" "$rec"
+    ideal=$(ideal_s "$m" "$COUNT" "$w" "$DELAY")
+    row=$RUN_CSV
+    [[ $row == "$m",* ]] || row="$m,$COUNT,$w,0,$COUNT,,,,"
+    echo "$row,$DELAY,$ideal,${RUN_PEAK:-},$RUN_RC" >>"$RESULTS"
+    [[ -s $rec ]] && tail -n +2 "$rec" | sed "s/^/$m,$w,/" >>"$REQUESTS"
+    say_outcome "$m" "$w" "$row" "$ideal"
+    ((RUN_RC == 0)) || EXIT_STATUS=$EXIT_FAILED
+}
+
+say_outcome() { # model workers csv_row ideal
+    local m=$1 w=$2 ok failed wall
+    IFS=, read -r _ _ _ ok failed wall _ <<<"$3"
+    if ((RUN_RC != 0 && RUN_RC != 1)) || [[ -z $wall ]]; then
+        printf '  %-13s %-22s FAILED (exit %d): %s\n' "$m" "$(describe_workers "$m" "$w")" "$RUN_RC" "${RUN_ERR:-no output}"
+        return
+    fi
+    printf '  %-13s %-22s %8.2f s  (ideal %s s)  %d ok' "$m" "$(describe_workers "$m" "$w")" "$wall" "$4" "$ok"
+    ((failed > 0)) && printf ', %d FAILED: %s' "$failed" "$RUN_ERR"
+    printf '\n'
+}
+
+# --- reports ----------------------------------------------------------------
+
+# awk with the shared helpers loaded first.
+tool() { # script [awk args...]
+    local script=$1
+    shift
+    awk -f "$TOOLS/svg_lib.awk" -f "$TOOLS/$script" "$@"
+}
+
+# A BEGIN-only awk program with the shared helpers (fmt_s, worker_noun).
+awk_lib() { # program [awk args...]
+    local program=$1
+    shift
+    awk -f "$TOOLS/svg_lib.awk" -f /dev/stdin "$@" <<<"$program"
+}
+
+# Terminal: a timeline per model, wall times on one scale, the table.
+show_report() {
+    local m w
+    for m in $MODEL_LIST; do
+        w=$(workers_for "$m")
+        say ""
+        say "$(bold "$m"): $(describe_workers "$m" "$w"); x = time on its own scale, one row per $(awk_lib 'BEGIN { print worker_noun(m) }' -v m="$m")"
+        tool term_timeline.awk -v model="$m" -v cols="$COLUMNS_NOW" -v maxrows=12 \
+            -v color="$USE_COLOR" -v utf8="$USE_UTF8" "$RESULTS" "$REQUESTS"
+    done
+    say ""
+    say "$(bold "Wall time"), all models on one scale:"
+    tool term_bars.awk -v cols="$COLUMNS_NOW" -v color="$USE_COLOR" -v utf8="$USE_UTF8" "$RESULTS"
+    say ""
+    tool table.awk -v style=text "$RESULTS"
+    ((SEED)) && say "  The seed tutorial's Python, same setting: serial 305 s, Pool(8) 48 s, asyncio 3.1 s."
+}
+
+# Files: SVG charts, the table as Markdown (CSV files are already written).
+write_files() {
+    local m
+    tool svg_bars.awk "$RESULTS" >"$OUT/wall.svg"
+    tool svg_timeline.awk -v model=ALL "$RESULTS" "$REQUESTS" >"$OUT/timelines.svg"
+    for m in $MODEL_LIST; do
+        tool svg_timeline.awk -v model="$m" "$RESULTS" "$REQUESTS" >"$OUT/timeline-$m.svg"
+    done
+    {
+        echo "# One job, four ways: $COUNT requests, $DELAY s delay"
+        echo
+        tool table.awk -v style=md "$RESULTS"
+        echo
+        ((SEED)) && echo "The seed tutorial's Python, same setting: serial 305 s, Pool(8) 48 s, asyncio 3.1 s." && echo
+        echo "Ideal: serial N*d, a pool of W ceil(N/W)*d, async about d. Efficiency = ideal / wall."
+        echo "\"in flight\" is the most requests the server was answering at once."
+        echo
+        echo "![wall time per model](wall.svg)"
+        echo
+        echo "![timelines of every model](timelines.svg)"
+    } >"$OUT/table.md"
+}
+
+show_sweep() {
+    say ""
+    tool sweep_table.awk -v style=text "$RESULTS"
+    tool svg_sweep.awk "$RESULTS" >"$OUT/sweep.svg"
+    {
+        echo "# Wall time against concurrency: $COUNT requests, $DELAY s delay"
+        echo
+        tool sweep_table.awk -v style=md "$RESULTS"
+        echo
+        echo "![wall time against concurrency](sweep.svg)"
+    } >"$OUT/sweep.md"
+    mv "$RESULTS" "$OUT/sweep.csv"
+}
+
+list_files() { # dir
+    local f names=""
+    for f in "$1"/*; do [[ -f $f ]] && names+="${f##*/} "; done
+    printf '%s' "${names% }"
+}
+
+# --- main -------------------------------------------------------------------
+
+main() {
+    local m w bins=(delay-server)
+    parse_args "$@"
+    settle_settings
+    lib_init
+    prepare_out
+    EXIT_STATUS=$EXIT_OK
+    for m in $MODEL_LIST; do bins+=("crawl-$m"); done
+    ensure_built "${bins[@]}"
+    print_plan
+    server_start "$DELAY_MS"
+    for m in $MODEL_LIST; do
+        if ((SWEEP)); then
+            for w in $LEVEL_LIST; do run_one "$m" "$w"; done
+        else
+            run_one "$m" "$(workers_for "$m")"
+        fi
+    done
+    server_stop
+    if ((SWEEP)); then
+        show_sweep
+    else
+        show_report
+        write_files
+    fi
+    say ""
+    say "Files: $(list_files "$OUT")"
+    say "Output folder: $OUT"
+    exit "$EXIT_STATUS"
+}
+
+main "$@"

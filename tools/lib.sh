@@ -1,0 +1,307 @@
+# SPDX-License-Identifier: MIT
+# shellcheck shell=bash disable=SC2034 # the callers read what we set
+# tools/lib.sh -- what compare.sh and bench/run.sh share: messages, the
+# build, the delay-server's life, running one model with live progress, and
+# cleanup on every exit path. Sourced, never run; bash 4.3+ and POSIX awk
+# (Debian's mawk) only: no Python, no gawk extensions.
+#
+# The caller sets PROG (for messages) and SUITE_ROOT (the source tree), may
+# set BUILD_DIR, then calls lib_init.
+
+MODELS_ALL="serial threadpool multiprocess async"
+
+# Exit codes shared by both scripts.
+EXIT_OK=0 EXIT_FAILED=1 EXIT_USAGE=2 EXIT_SETUP=3
+
+SERVER_PID="" SERVER_URL="" SERVER_PORT=""
+MODEL_PID=""
+LIB_TMP=""
+
+# --- messages ---------------------------------------------------------------
+
+# Decide once how to write: live progress and colour only on a terminal,
+# colour only without NO_COLOR (https://no-color.org) and not on TERM=dumb.
+lib_output_init() {
+    IS_TTY=0 USE_COLOR=0 USE_UTF8=0
+    [[ -t 1 ]] && IS_TTY=1
+    if ((IS_TTY)) && [[ -z ${NO_COLOR:-} && ${TERM:-dumb} != dumb ]]; then
+        USE_COLOR=1
+    fi
+    case "${LC_ALL:-${LC_CTYPE:-${LANG:-}}}" in
+    *UTF-8* | *utf8* | *UTF8* | *utf-8*) USE_UTF8=1 ;;
+    esac
+    COLUMNS_NOW=80
+    if ((IS_TTY)); then
+        COLUMNS_NOW=$(tput cols 2>/dev/null || echo 80)
+    fi
+}
+
+# Bold on a colour terminal, plain text otherwise.
+bold() {
+    if ((USE_COLOR)); then printf '\033[1m%s\033[0m' "$*"; else printf '%s' "$*"; fi
+}
+
+say() { printf '%s\n' "$*"; }
+warn() { printf '%s: %s\n' "$PROG" "$*" >&2; }
+
+# One line saying what is wrong and what to do, then exit; the EXIT trap
+# stops the server and any model still running.
+die() {
+    local code=$1
+    shift
+    warn "$*"
+    exit "$code"
+}
+die_usage() { die "$EXIT_USAGE" "$*; see $PROG --help"; }
+
+# --- numbers ----------------------------------------------------------------
+
+is_uint() { [[ $1 =~ ^[0-9]+$ ]] && ((10#$1 <= 1000000000)); }
+is_decimal() { [[ $1 =~ ^([0-9]+(\.[0-9]*)?|\.[0-9]+)$ ]]; }
+
+# Integer flag in [lo, hi], or a usage error naming the flag.
+check_int() { # flag value lo hi
+    if ! is_uint "$2" || ((10#$2 < $3 || 10#$2 > $4)); then
+        die_usage "$1 must be an integer $3..$4 (got \"$2\")"
+    fi
+}
+
+# Decimal seconds in [lo, hi] (awk compares: bash has no floats).
+check_seconds() { # flag value lo hi
+    if ! is_decimal "$2" || ! awk -v v="$2" -v lo="$3" -v hi="$4" \
+        'BEGIN { exit !(v + 0 >= lo + 0 && v + 0 <= hi + 0) }'; then
+        die_usage "$1 must be a number of seconds $3..$4, decimals allowed (got \"$2\")"
+    fi
+}
+
+to_ms() { awk -v s="$1" 'BEGIN { printf "%d", s * 1000 + 0.5 }'; }
+
+# Ideal wall time of a model: serial N*d; a pool of W: ceil(N/W)*d;
+# async with W=0 (all at once): d.
+ideal_s() { # model n workers delay_s
+    awk -v m="$1" -v n="$2" -v w="$3" -v d="$4" 'BEGIN {
+        if (m == "serial") w = 1
+        if (w == 0 || w > n) w = n
+        printf "%.3f", (n == 0 ? 0 : int((n + w - 1) / w) * d)
+    }'
+}
+
+# Microseconds since the epoch, from bash itself (no fork per call).
+now_us() {
+    local t=${EPOCHREALTIME/,/.}
+    printf '%s' "${t/./}"
+}
+
+# Microseconds as seconds with one decimal: 4213000 -> 4.2
+us_to_s1() {
+    local ds=$(($1 / 100000))
+    printf '%d.%d' "$((ds / 10))" "$((ds % 10))"
+}
+
+# --- cleanup ----------------------------------------------------------------
+
+# Stop a process group we started with setsid: TERM, a grace period, KILL.
+# The group takes the multiprocess model's children along with their parent.
+stop_group() { # pid
+    local pid=$1 i
+    [[ -n $pid ]] || return 0
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || return 0
+    for ((i = 0; i < 20; i++)); do
+        kill -0 -- "-$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL -- "-$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    return 0
+}
+
+lib_cleanup() {
+    stop_group "$MODEL_PID"
+    MODEL_PID=""
+    server_stop
+    [[ -n $LIB_TMP ]] && rm -rf "$LIB_TMP"
+    LIB_TMP=""
+    return 0
+}
+
+# A signal: clean up, then die of the same signal so the caller (a shell,
+# make, ctest) sees it; the exit status becomes 128 + its number.
+lib_on_signal() { # name
+    trap - "$1" EXIT
+    ((IS_TTY)) && printf '\n'
+    warn "interrupted (SIG$1): stopping the models and the server"
+    lib_cleanup
+    kill -"$1" $$
+}
+
+# Every exit path runs lib_cleanup: normal end, die, Ctrl-C, kill, hang-up.
+lib_traps() {
+    trap lib_cleanup EXIT
+    trap 'lib_on_signal INT' INT
+    trap 'lib_on_signal TERM' TERM
+    trap 'lib_on_signal HUP' HUP
+}
+
+lib_init() {
+    lib_output_init
+    lib_traps
+    LIB_TMP=$(mktemp -d "${TMPDIR:-/tmp}/${PROG}.XXXXXX") ||
+        die "$EXIT_SETUP" "cannot make a temporary folder in ${TMPDIR:-/tmp}"
+    BUILD_DIR=${BUILD_DIR:-$SUITE_ROOT/build}
+    BIN_DIR=$BUILD_DIR/bin
+    # Every request in flight holds a socket, in the model and the server.
+    ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+}
+
+# --- build ------------------------------------------------------------------
+
+# The Debian package that provides each missing build dependency.
+missing_packages() {
+    local pkgs=""
+    command -v cmake >/dev/null || pkgs+=" cmake"
+    command -v cc >/dev/null || pkgs+=" gcc"
+    command -v make >/dev/null || pkgs+=" make"
+    if ! command -v pkg-config >/dev/null; then
+        pkgs+=" pkg-config libcurl4-openssl-dev libcmocka-dev"
+    else
+        pkg-config --exists libcurl || pkgs+=" libcurl4-openssl-dev"
+        pkg-config --exists cmocka || pkgs+=" libcmocka-dev"
+    fi
+    printf '%s' "${pkgs# }"
+}
+
+# Install what the build needs when we are root; otherwise say what to run.
+ensure_build_deps() {
+    local pkgs
+    pkgs=$(missing_packages)
+    [[ -z $pkgs ]] && return 0
+    if ((EUID != 0)) || ! command -v apt-get >/dev/null; then
+        die "$EXIT_SETUP" "missing build dependencies: install them with: sudo apt-get install -y $pkgs"
+    fi
+    say "Installing build dependencies: $pkgs"
+    # shellcheck disable=SC2086 # one word per package
+    if ! { apt-get install -y $pkgs || { apt-get update && apt-get install -y $pkgs; }; } \
+        >"$LIB_TMP/apt.log" 2>&1; then
+        die "$EXIT_SETUP" "apt-get install $pkgs failed (log: $(keep_log apt.log)); install them by hand"
+    fi
+}
+
+# A log worth reading after we exit is copied out of the temporary folder.
+keep_log() { # name
+    local dest="${TMPDIR:-/tmp}/$PROG-$1"
+    cp "$LIB_TMP/$1" "$dest" 2>/dev/null
+    printf '%s' "$dest"
+}
+
+# Build the binaries named (delay-server, crawl-serial, ...) that are missing.
+ensure_built() { # binary...
+    local missing=() b
+    for b in "$@"; do
+        [[ -x $BIN_DIR/$b ]] || missing+=("$b")
+    done
+    ((${#missing[@]} == 0)) && return 0
+    [[ -f $SUITE_ROOT/CMakeLists.txt ]] || die "$EXIT_SETUP" "no CMakeLists.txt in $SUITE_ROOT"
+    say "Building ${missing[*]} in $BUILD_DIR (once; later runs reuse it)"
+    ensure_build_deps
+    if ! cmake -S "$SUITE_ROOT" -B "$BUILD_DIR" >"$LIB_TMP/build.log" 2>&1; then
+        die "$EXIT_SETUP" "cmake could not configure the build (log: $(keep_log build.log))"
+    fi
+    if ! cmake --build "$BUILD_DIR" -j "$(nproc 2>/dev/null || echo 2)" --target "${missing[@]}" \
+        >>"$LIB_TMP/build.log" 2>&1; then
+        die "$EXIT_SETUP" "the build failed (log: $(keep_log build.log))"
+    fi
+    for b in "${missing[@]}"; do
+        [[ -x $BIN_DIR/$b ]] || die "$EXIT_SETUP" "the build made no $BIN_DIR/$b"
+    done
+}
+
+# --- the server -------------------------------------------------------------
+
+# GET a path from the server with bash's /dev/tcp: no curl binary needed.
+# Prints the body; fails when the server does not answer within a second.
+http_get() { # path
+    local fd line len=0 body=""
+    exec {fd}<>"/dev/tcp/127.0.0.1/$SERVER_PORT" 2>/dev/null || return 1
+    printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$1" >&"$fd"
+    while IFS= read -r -t 1 line <&"$fd"; do
+        line=${line%$'\r'}
+        [[ -z $line ]] && break
+        [[ ${line,,} =~ ^content-length:\ *([0-9]+) ]] && len=${BASH_REMATCH[1]}
+    done
+    ((len > 0)) && read -r -t 1 -N "$len" body <&"$fd"
+    exec {fd}>&-
+    [[ -n $body ]] && printf '%s' "$body"
+}
+
+# One number from the server's /stats JSON (flat, numbers only).
+json_num() { # json key
+    [[ $1 =~ \"$2\"\ *:\ *([0-9]+) ]] && printf '%s' "${BASH_REMATCH[1]}"
+}
+
+# Start delay-server on a free port (--port 0: the kernel picks) in its own
+# session, so Ctrl-C reaches only us and we stop it ourselves.
+server_start() { # delay_ms [more delay-server flags]
+    local i ms=$1
+    shift
+    setsid "$BIN_DIR/delay-server" --port 0 --delay-ms "$ms" --quiet "$@" \
+        >"$LIB_TMP/server.out" 2>"$LIB_TMP/server.err" </dev/null &
+    SERVER_PID=$!
+    for ((i = 0; i < 100; i++)); do # its first line is its URL
+        IFS= read -r SERVER_URL 2>/dev/null <"$LIB_TMP/server.out"
+        [[ $SERVER_URL == http://* ]] && break
+        kill -0 "$SERVER_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    if [[ $SERVER_URL != http://*:* ]]; then
+        die "$EXIT_SETUP" "delay-server did not start: $(head -n 1 "$LIB_TMP/server.err" 2>/dev/null)"
+    fi
+    SERVER_PORT=${SERVER_URL##*:}
+    SERVER_PORT=${SERVER_PORT%%/*}
+}
+
+server_stop() {
+    stop_group "$SERVER_PID"
+    SERVER_PID=""
+}
+
+# --- running one model ------------------------------------------------------
+
+# The progress line: rewritten in place on a terminal (\r and padding, no
+# escape codes), a plain line every 10 s elsewhere (CI logs stay short).
+progress() { # model done total elapsed_us
+    if ((IS_TTY)); then
+        printf '\r  %-12s %6d/%-6d requests  %7s s   ' "$1" "$2" "$3" "$(us_to_s1 "$4")"
+    elif (($4 >= NEXT_PLAIN * 1000000)); then
+        printf '  %s: %d/%d requests, %d s\n' "$1" "$2" "$3" "$NEXT_PLAIN"
+        NEXT_PLAIN=$((NEXT_PLAIN + 10))
+    fi
+}
+
+# Run one model on the job against our server, polling /stats a few times a
+# second for the progress line. Sets RUN_RC (the model's exit status),
+# RUN_CSV (its summary row, "" if it printed none), RUN_PEAK (the server's
+# peak of requests in flight) and RUN_ERR (its first error line).
+run_model() { # model n workers timeout_ms records_file
+    local model=$1 n=$2 w=$3 timeout_ms=$4 records=$5 t0 stats answered
+    http_get "/stats?reset=1" >/dev/null # this model's counts start at zero
+    t0=$(now_us)
+    NEXT_PLAIN=10
+    setsid "$BIN_DIR/crawl-$model" --url "$SERVER_URL" -n "$n" -w "$w" \
+        --timeout-ms "$timeout_ms" --format csv --records "$records" \
+        >"$LIB_TMP/model.out" 2>"$LIB_TMP/model.err" </dev/null &
+    MODEL_PID=$!
+    while kill -0 "$MODEL_PID" 2>/dev/null; do
+        stats=$(http_get /stats)
+        answered=$(json_num "$stats" requests) # counted when answered
+        progress "$model" "${answered:-0}" "$n" "$(($(now_us) - t0))"
+        sleep 0.2
+    done
+    wait "$MODEL_PID"
+    RUN_RC=$?
+    MODEL_PID=""
+    ((IS_TTY)) && printf '\r%*s\r' "$((COLUMNS_NOW > 1 ? COLUMNS_NOW - 1 : 1))" ''
+    RUN_CSV=$(sed -n 2p "$LIB_TMP/model.out")
+    RUN_ERR=$(grep -v '^$' "$LIB_TMP/model.err" | head -n 1)
+    stats=$(http_get /stats)
+    RUN_PEAK=$(json_num "$stats" peak_in_flight)
+}

@@ -1,0 +1,94 @@
+# SPDX-License-Identifier: MIT
+# svg_lib.awk -- helpers the SVG charts share: colours, escaping, axes.
+# POSIX awk (mawk): loaded with -f before the chart's own script.
+
+# One colour per model, the same in every chart (and close to the
+# terminal's: red, blue, magenta, green).
+function model_color(m) {
+    if (m == "serial") return "#d62728"
+    if (m == "threadpool") return "#1f77b4"
+    if (m == "multiprocess") return "#9467bd"
+    if (m == "async") return "#2ca02c"
+    return "#7f7f7f"
+}
+
+# What one "worker" of a model is called on an axis.
+function worker_noun(m) {
+    if (m == "threadpool") return "thread"
+    if (m == "multiprocess") return "process"
+    if (m == "async") return "slot"
+    return "worker"
+}
+
+function xml_escape(s) {
+    gsub(/&/, "\\&amp;", s)
+    gsub(/</, "\\&lt;", s)
+    gsub(/>/, "\\&gt;", s)
+    gsub(/"/, "\\&quot;", s)
+    return s
+}
+
+# Seconds for people: 3 significant figures or so.
+function fmt_s(x) {
+    if (x >= 100) return sprintf("%.0f s", x)
+    if (x >= 10) return sprintf("%.1f s", x)
+    if (x >= 1) return sprintf("%.2f s", x)
+    return sprintf("%.3f s", x)
+}
+
+# A tick label: no trailing zeros ("0.5", "10", "2.25").
+function fmt_tick(x,    s) {
+    s = sprintf("%.3f", x)
+    sub(/0+$/, "", s)
+    sub(/\.$/, "", s)
+    return s
+}
+
+# A "nice" step (1, 2 or 5 times a power of ten) giving about n ticks.
+function nice_step(range, n,    raw, p, f) {
+    if (range <= 0) return 1
+    raw = range / n
+    p = 1
+    while (p * 10 <= raw) p *= 10
+    while (p > raw) p /= 10
+    f = raw / p
+    if (f <= 1) return p
+    if (f <= 2) return 2 * p
+    if (f <= 5) return 5 * p
+    return 10 * p
+}
+
+function svg_open(w, h, title) {
+    printf "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    printf "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">\n", w, h, w, h
+    printf "<title>%s</title>\n", xml_escape(title)
+    printf "<rect width=\"100%%\" height=\"100%%\" fill=\"#ffffff\"/>\n"
+}
+
+function svg_close() {
+    printf "</svg>\n"
+}
+
+function svg_text(x, y, s, anchor, extra) {
+    printf "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\"%s>%s</text>\n", x, y, anchor, extra, xml_escape(s)
+}
+
+# A linear time axis under a plot: ticks in seconds, a label under them.
+function svg_time_axis(x0, x1, y, tmax, label,    step, t, x, n) {
+    printf "<g class=\"axis\" stroke=\"#333333\">\n"
+    printf "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", x0, y, x1, y
+    step = nice_step(tmax, 8)
+    for (t = 0; t <= tmax * 1.0001 && n < 50; t += step) {
+        x = x0 + (x1 - x0) * t / tmax
+        printf "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", x, y, x, y + 4
+        printf "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" stroke=\"none\" fill=\"#333333\">%s</text>\n", x, y + 16, fmt_tick(t)
+        n++
+    }
+    printf "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" stroke=\"none\" fill=\"#333333\">%s</text>\n", (x0 + x1) / 2, y + 32, xml_escape(label)
+    printf "</g>\n"
+}
+
+# Read a CSV header line into col[name] = field number.
+function read_header(    i) {
+    for (i = 1; i <= NF; i++) col[$i] = i
+}

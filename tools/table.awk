@@ -1,0 +1,124 @@
+# SPDX-License-Identifier: MIT
+# table.awk -- the results table, from results.csv (one row per run), as
+# aligned text for the terminal or as Markdown.
+#
+#   awk -f svg_lib.awk -f table.awk -v style=text|md [-v kind=compare|bench] results.csv
+#
+# kind=compare (the classroom table): model, workers, wall, ideal, speed-up
+# over serial, efficiency, CPU, peak memory, peak in flight, ok/failed.
+# kind=bench (bench/run.sh): model, N, W, delay, wall, ideal, efficiency,
+# CPU, CPU per request, peak RSS, and whether the run meets its target.
+
+BEGIN { FS = ","; if (kind == "") kind = "compare" }
+
+NR == 1 { read_header(); next }
+
+{
+    rows++
+    for (k in col) v[rows, k] = $col[k]
+    if ($col["model"] == "serial" && $col["wall_s"] != "") serial_wall = $col["wall_s"] + 0
+}
+
+function mb(kb) { return sprintf("%.1f MB", kb / 1024) }
+
+# Workers as a person reads them; async 0 means no limit.
+function workers(r,    m, w) {
+    m = v[r, "model"]; w = v[r, "workers"] + 0
+    if (m == "serial") return "1"
+    if (m == "async" && w == 0) return "no limit"
+    return w
+}
+
+# Peak memory: the model's process; multiprocess adds its children, each
+# about the size of the largest (their shared library pages counted again).
+function memory(r,    kids, w, n) {
+    if (v[r, "max_rss_kb"] == "") return "-"
+    if (v[r, "child_max_rss_kb"] + 0 == 0) return mb(v[r, "max_rss_kb"])
+    w = v[r, "workers"] + 0; n = v[r, "requests"] + 0
+    kids = (w > n ? n : w)
+    return sprintf("%.1f + %dx%.1f MB", v[r, "max_rss_kb"] / 1024, kids, v[r, "child_max_rss_kb"] / 1024)
+}
+
+function outcome(r,    e) {
+    e = v[r, "exit"] + 0
+    if (e != 0 && e != 1) return "crashed (exit " e ")"
+    return v[r, "ok"] "/" v[r, "failed"]
+}
+
+# A run that printed no summary has no figures: "-" in every column.
+function fig(r, s) { return v[r, "wall_s"] == "" ? "-" : s }
+
+# Meets the benchmark's target (issue 3): a big unlimited async run within
+# 1.5 s, everything else at efficiency 0.99 or better; no request failed.
+function target(r,    n, w, wall, eff) {
+    if (v[r, "wall_s"] == "") return "NO"
+    n = v[r, "requests"] + 0; w = v[r, "workers"] + 0; wall = v[r, "wall_s"] + 0
+    if (v[r, "failed"] + 0 > 0) return "NO (failures)"
+    if (n >= 10000 && w == 0) return wall <= 1.5 ? "yes (<= 1.5 s)" : "NO (> 1.5 s)"
+    eff = wall > 0 ? v[r, "ideal_s"] / wall : 0
+    return eff >= 0.99 ? "yes" : "NO (< 0.99)"
+}
+
+function add(c, s, right) {
+    cell[r, c] = s
+    if (length(s) > wid[c]) wid[c] = length(s)
+    align[c] = right
+}
+
+END {
+    if (kind == "bench") {
+        nc = split("model,N,W,delay,wall,ideal,efficiency,CPU,CPU/request,peak RSS,target", head, ",")
+    } else {
+        nc = split("model,workers,wall,ideal,speed-up,efficiency,CPU,peak memory,in flight,ok/failed", head, ",")
+    }
+    r = 0
+    for (c = 1; c <= nc; c++) add(c, head[c], 0)
+    for (r = 1; r <= rows; r++) {
+        wall = v[r, "wall_s"] + 0
+        eff = wall > 0 ? sprintf(kind == "bench" ? "%.3f" : "%.2f", v[r, "ideal_s"] / wall) : "-"
+        add(1, v[r, "model"], 0)
+        if (kind == "bench") {
+            add(2, v[r, "requests"], 1)
+            add(3, workers(r), 1)
+            add(4, fmt_s(v[r, "delay_s"] + 0), 1)
+            add(5, fig(r, fmt_s(wall)), 1)
+            add(6, fmt_s(v[r, "ideal_s"] + 0), 1)
+            add(7, fig(r, eff), 1)
+            add(8, fig(r, fmt_s(v[r, "cpu_s"] + 0)), 1)
+            add(9, fig(r, v[r, "requests"] > 0 ? sprintf("%.3f ms", 1000 * v[r, "cpu_s"] / v[r, "requests"]) : "-"), 1)
+            add(10, memory(r), 1)
+            add(11, target(r), 0)
+        } else {
+            add(2, workers(r), 1)
+            add(3, fig(r, fmt_s(wall)), 1)
+            add(4, fmt_s(v[r, "ideal_s"] + 0), 1)
+            add(5, fig(r, serial_wall && wall > 0 ? sprintf("%.1fx", serial_wall / wall) : "-"), 1)
+            add(6, fig(r, eff), 1)
+            add(7, fig(r, fmt_s(v[r, "cpu_s"] + 0)), 1)
+            add(8, memory(r), 1)
+            add(9, v[r, "peak_in_flight"] == "" ? "-" : v[r, "peak_in_flight"], 1)
+            add(10, outcome(r), 1)
+        }
+    }
+    for (r = 0; r <= rows; r++) {
+        line = style == "md" ? "|" : " "
+        for (c = 1; c <= nc; c++) {
+            s = cell[r, c]
+            if (style == "md") line = line " " s " |"
+            else line = line " " sprintf(align[c] && r ? "%" wid[c] "s" : "%-" wid[c] "s", s) " "
+        }
+        sub(/ +$/, "", line)
+        print line
+        if (r == 0) {
+            line = style == "md" ? "|" : " "
+            for (c = 1; c <= nc; c++) {
+                dash = ""
+                for (i = 0; i < (style == "md" ? 3 : wid[c]); i++) dash = dash "-"
+                if (style == "md") line = line (align[c] ? " " dash ": |" : " " dash " |")
+                else line = line " " dash " "
+            }
+            sub(/ +$/, "", line)
+            print line
+        }
+    }
+}
