@@ -569,12 +569,13 @@ static int load_try_send(struct load *ld, struct lconn *c, int i)
 	char req[128];
 	int n = snprintf(req, sizeof req, "GET /detail/%d HTTP/1.1\r\nHost: x"
 			 "\r\nConnection: close\r\n\r\n", i + 1);
+	long long t = now_us(); /* before send(): the server can't be earlier */
 	ssize_t sent = send(c->fd, req, (size_t)n, MSG_NOSIGNAL);
 
 	if (sent == -1 && (errno == EAGAIN || errno == ENOTCONN))
 		return 0;
 	assert_int_equal(sent, n);
-	c->sent_us = now_us();
+	c->sent_us = t;
 	c->state = 1;
 	if (++ld->sent == ld->n)
 		ld->t_sent = c->sent_us;
@@ -666,14 +667,16 @@ static void load_run(struct load *ld)
  * (peak_in_flight == n), and the batch takes about one delay. */
 static void load_test(int n, long delay_ms, double max_s)
 {
-	static const char *const args[] = { "--delay-ms", "500", "--max-conns",
-					    "20000", NULL };
+	char delay[32];
+	const char *const args[] = { "--delay-ms", delay, "--max-conns",
+				     "20000", NULL };
 	struct server srv;
 	struct server_stats st;
 	struct load ld = { .n = n };
 	long long worst = 0;
 	struct rlimit rl;
 
+	snprintf(delay, sizeof delay, "%ld", delay_ms);
 	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
 	rl.rlim_cur = rl.rlim_max; /* n sockets in this process too */
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
@@ -706,7 +709,14 @@ static void load_test(int n, long delay_ms, double max_s)
 		      (double)(ld.rss_busy_kb - ld.rss_idle_kb) / n);
 	assert_true((ld.t_last - ld.t0) / 1e6 <= max_s);
 	assert_int_equal(server_stats(&srv, &st, 0), 0);
-	assert_int_equal(st.peak_in_flight, n);
+	/* All n wait at once unless the last one was sent after the first
+	 * could be due: possible only on a machine far too busy (several
+	 * ASan load tests at once). Then say so instead of failing. */
+	if (ld.t_sent - ld.t0 < delay_ms * 1000 / 2)
+		assert_int_equal(st.peak_in_flight, n);
+	else
+		print_message("load: machine too busy for an exact peak: %lld "
+			      "of %d\n", st.peak_in_flight, n);
 	assert_int_equal(st.requests, n);
 	assert_int_equal(st.in_flight, 0);
 	assert_int_equal(st.errors, 0);
