@@ -234,15 +234,20 @@ run_one() { # model workers
     ((RUN_RC == 0)) || EXIT_STATUS=$EXIT_FAILED
 }
 
+# One line per model on stdout; what went wrong also on stderr.
 say_outcome() { # model workers csv_row ideal
     local m=$1 w=$2 ok failed wall
     IFS=, read -r _ _ _ ok failed wall _ <<<"$3"
     if ((RUN_RC != 0 && RUN_RC != 1)) || [[ -z $wall ]]; then
-        printf '  %-13s %-22s FAILED (exit %d): %s\n' "$m" "$(describe_workers "$m" "$w")" "$RUN_RC" "${RUN_ERR:-no output}"
+        printf '  %-13s %-22s FAILED (exit %d)\n' "$m" "$(describe_workers "$m" "$w")" "$RUN_RC"
+        warn "$m failed (exit $RUN_RC): ${RUN_ERR:-no output}"
         return
     fi
     printf '  %-13s %-22s %8.2f s  (ideal %s s)  %d ok' "$m" "$(describe_workers "$m" "$w")" "$wall" "$4" "$ok"
-    ((failed > 0)) && printf ', %d FAILED: %s' "$failed" "$RUN_ERR"
+    if ((failed > 0)); then
+        printf ', %d FAILED' "$failed"
+        warn "$m: $failed of $COUNT requests failed, e.g. ${RUN_ERR:-?}"
+    fi
     printf '\n'
 }
 

@@ -30,6 +30,8 @@ lib_output_init() {
     case "${LC_ALL:-${LC_CTYPE:-${LANG:-}}}" in
     *UTF-8* | *utf8* | *UTF8* | *utf-8*) USE_UTF8=1 ;;
     esac
+    GLYPH_DONE="#" GLYPH_TODO="."
+    ((USE_UTF8)) && GLYPH_DONE="█" GLYPH_TODO="░"
     COLUMNS_NOW=80
     if ((IS_TTY)); then
         COLUMNS_NOW=$(tput cols 2>/dev/null || echo 80)
@@ -221,7 +223,8 @@ ensure_built() { # binary...
 # Prints the body; fails when the server does not answer within a second.
 http_get() { # path
     local fd line len=0 body=""
-    exec {fd}<>"/dev/tcp/127.0.0.1/$SERVER_PORT" 2>/dev/null || return 1
+    # (The braces keep 2>/dev/null off the shell: a bare exec would keep it.)
+    { exec {fd}<>"/dev/tcp/127.0.0.1/$SERVER_PORT"; } 2>/dev/null || return 1
     printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$1" >&"$fd"
     while IFS= read -r -t 1 line <&"$fd"; do
         line=${line%$'\r'}
@@ -269,8 +272,13 @@ server_stop() {
 # The progress line: rewritten in place on a terminal (\r and padding, no
 # escape codes), a plain line every 10 s elsewhere (CI logs stay short).
 progress() { # model done total elapsed_us
+    local filled i bar=""
     if ((IS_TTY)); then
-        printf '\r  %-12s %6d/%-6d requests  %7s s   ' "$1" "$2" "$3" "$(us_to_s1 "$4")"
+        filled=$(($3 > 0 ? $2 * 20 / $3 : 0))
+        for ((i = 0; i < 20; i++)); do
+            if ((i < filled)); then bar+=$GLYPH_DONE; else bar+=$GLYPH_TODO; fi
+        done
+        printf '\r  %-12s %s %13s requests  %6s s ' "$1" "$bar" "$2/$3" "$(us_to_s1 "$4")"
     elif (($4 >= NEXT_PLAIN * 1000000)); then
         printf '  %s: %d/%d requests, %d s\n' "$1" "$2" "$3" "$NEXT_PLAIN"
         NEXT_PLAIN=$((NEXT_PLAIN + 10))
@@ -298,6 +306,7 @@ run_model() { # model n workers timeout_ms records_file
     done
     wait "$MODEL_PID"
     RUN_RC=$?
+    stop_group "$MODEL_PID" # a worker the model left behind goes with it
     MODEL_PID=""
     ((IS_TTY)) && printf '\r%*s\r' "$((COLUMNS_NOW > 1 ? COLUMNS_NOW - 1 : 1))" ''
     RUN_CSV=$(sed -n 2p "$LIB_TMP/model.out")

@@ -65,7 +65,7 @@ END {
     rows = int((nrows + group - 1) / group)
     lw = length(row_label(nrows - 1 - (nrows - 1) % group, nrows - 1))
     if (length(row_label(0, group - 1)) > lw) lw = length(row_label(0, group - 1))
-    plot = cols - lw - 5
+    plot = cols - lw - 9   # room for the last tick label and its unit
     dt = tmax / plot
     alternate = (busy / n) / dt >= 2   # requests wide enough to tell apart
 
@@ -113,7 +113,7 @@ function axis(    step, t, pos, s, line, used, i) {
         pos = int(t / dt + 0.5)
         s = fmt_tick(t)
         if (pos < used) continue
-        if (pos + length(s) > plot + 2) break
+        if (pos + length(s) > plot + 4) break
         while (used < pos) { line = line " "; used++ }
         line = line s
         used += length(s) + 1
