@@ -133,15 +133,19 @@ int el_fd_add(struct el *el, int fd, int mask, el_fd_fn *fn, void *arg)
 int el_fd_del(struct el *el, int fd, int mask)
 {
 	struct el_file *f;
+	int rc;
 
 	if (fd < 0 || fd >= el->nfiles)
 		return 0;
 	f = &el->files[fd];
-	if ((f->mask & ~mask) != f->mask &&
-	    epoll_set(el, fd, f->mask, f->mask & ~mask) == -1)
-		return -1;
-	f->mask &= ~mask;
-	return 0;
+	if ((f->mask & ~mask) == f->mask)
+		return 0;
+	rc = epoll_set(el, fd, f->mask, f->mask & ~mask);
+	/* A failed EPOLL_CTL_DEL means the fd is not registered anyway:
+	 * forget it, or its number's next owner would get MOD, not ADD. */
+	if (rc == 0 || (f->mask & ~mask) == EL_NONE)
+		f->mask &= ~mask;
+	return rc;
 }
 
 /* ---- timer heap ---- */

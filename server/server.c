@@ -338,10 +338,10 @@ static void srv_free(struct srv *srv)
 {
 	if (srv->el != NULL)
 		conn_free_all(srv); /* needs the loop: it unregisters fds */
-	if (srv->listen_fd != -1)
-		close(srv->listen_fd);
-	if (srv->signal_fd != -1)
-		close(srv->signal_fd);
+	if (srv->listen_fd != -1 && close(srv->listen_fd) == -1)
+		perror("delay-server: close");
+	if (srv->signal_fd != -1 && close(srv->signal_fd) == -1)
+		perror("delay-server: close");
 	el_free(srv->el);
 	free(srv);
 }

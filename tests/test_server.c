@@ -423,7 +423,8 @@ static void test_server_survives_garbage(void **state)
 	assert_alive(s);
 }
 
-/* Run delay-server with args; return its exit status and stderr. */
+/* Run delay-server with args; return its exit status, and its stdout
+ * and stderr together in err (bad options print nothing on stdout). */
 static int run_capture(const char *const args[], char *err, size_t cap)
 {
 	const char *argv[16] = { DELAY_SERVER_PATH };
@@ -439,7 +440,8 @@ static int run_capture(const char *const args[], char *err, size_t cap)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		if (dup2(fds[1], STDERR_FILENO) == -1)
+		if (dup2(fds[1], STDOUT_FILENO) == -1 ||
+		    dup2(fds[1], STDERR_FILENO) == -1)
 			_exit(127);
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
@@ -480,6 +482,7 @@ static void test_server_bad_options(void **state)
 	}
 	assert_int_equal(run_capture((const char *const[]){ "--version", NULL },
 				     err, sizeof err), 0);
+	assert_memory_equal(err, "delay-server ", 13);
 }
 
 static void test_server_stats_reset(void **state)
@@ -663,6 +666,28 @@ static void load_run(struct load *ld)
 	close(epfd);
 }
 
+/* Each client got its own page, none before the delay. Returns the
+ * slowest answer (us from send to first byte). */
+static long long load_check(const struct load *ld, long delay_ms)
+{
+	long long worst = 0;
+
+	for (int i = 0; i < ld->n; i++) {
+		const struct lconn *c = &ld->c[i];
+		char want[128];
+
+		snprintf(want, sizeof want, "{\"id\":%d,\"url\":\"/detail/%d\","
+			 "\"delay_ms\":%ld}\n", i + 1, i + 1, delay_ms);
+		assert_int_equal(c->state, 2);
+		assert_memory_equal(c->buf, "HTTP/1.1 200 OK\r\n", 17);
+		assert_non_null(strstr(c->buf, want));
+		assert_true(c->first_us - c->sent_us >= delay_ms * 1000);
+		if (c->first_us - c->sent_us > worst)
+			worst = c->first_us - c->sent_us;
+	}
+	return worst;
+}
+
 /* Every client gets its own page, none before the delay, all together
  * (peak_in_flight == n), and the batch takes about one delay. */
 static void load_test(int n, long delay_ms, double max_s)
@@ -673,7 +698,7 @@ static void load_test(int n, long delay_ms, double max_s)
 	struct server srv;
 	struct server_stats st;
 	struct load ld = { .n = n };
-	long long worst = 0;
+	long long worst;
 	struct rlimit rl;
 
 	snprintf(delay, sizeof delay, "%ld", delay_ms);
@@ -687,19 +712,7 @@ static void load_test(int n, long delay_ms, double max_s)
 	assert_non_null(ld.c = calloc((size_t)n, sizeof *ld.c));
 	load_run(&ld);
 	assert_int_equal(ld.done, n);
-	for (int i = 0; i < n; i++) {
-		char want[128];
-		struct lconn *c = &ld.c[i];
-
-		snprintf(want, sizeof want, "{\"id\":%d,\"url\":\"/detail/%d\","
-			 "\"delay_ms\":%ld}\n", i + 1, i + 1, delay_ms);
-		assert_int_equal(c->state, 2);
-		assert_memory_equal(c->buf, "HTTP/1.1 200 OK\r\n", 17);
-		assert_non_null(strstr(c->buf, want));
-		assert_true(c->first_us - c->sent_us >= delay_ms * 1000);
-		if (c->first_us - c->sent_us > worst)
-			worst = c->first_us - c->sent_us;
-	}
+	worst = load_check(&ld, delay_ms);
 	print_message("load: %d concurrent, delay %ld ms: first connect to "
 		      "last response %.3f s (all sent after %.3f s); slowest "
 		      "answer %.1f ms after its send; server RSS %ld -> %ld KiB "
