@@ -4,8 +4,6 @@
  * wait in in[] until the current answer is sent, so answers keep their
  * order. A page's delay is an el timer -- no thread, no sleep, no fd. */
 #include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -299,7 +297,6 @@ static void conn_io_cb(struct el *el, int fd, int mask, void *arg)
 static void conn_new(struct srv *srv, int fd)
 {
 	struct conn *c = malloc(sizeof *c);
-	int one = 1;
 
 	if (c == NULL) {
 		srv_warn(srv, WARN_NOMEM, "out of memory: refusing a connection");
@@ -316,13 +313,6 @@ static void conn_new(struct srv *srv, int fd)
 	srv->conns = c;
 	if (++srv->st.connections > srv->st.peak_connections)
 		srv->st.peak_connections = srv->st.connections;
-	/* Each answer is one small send(): do not let Nagle hold the second
-	 * of two pipelined answers for the client's delayed ACK. */
-	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == -1) {
-		srv_warn(srv, WARN_ACCEPT, "TCP_NODELAY: %s", strerror(errno));
-		conn_close(c);
-		return;
-	}
 	conn_update_events(c);
 }
 

@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <getopt.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -248,8 +250,13 @@ static int srv_listen(struct srv *srv, char *err, size_t errsz)
 	}
 	srv->listen_fd = socket(ai->ai_family,
 				SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	/* TCP_NODELAY: each answer is one small send(), and Nagle would hold
+	 * the second of two pipelined answers for the client's delayed ACK.
+	 * Linux copies it to every accepted socket: one call, not one each. */
 	rc = srv->listen_fd == -1 ||
 	     setsockopt(srv->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one,
+			sizeof one) == -1 ||
+	     setsockopt(srv->listen_fd, IPPROTO_TCP, TCP_NODELAY, &one,
 			sizeof one) == -1 ||
 	     bind(srv->listen_fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
 	     listen(srv->listen_fd, LISTEN_BACKLOG) == -1 ||
