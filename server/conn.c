@@ -12,34 +12,34 @@
 
 #include "server.h"
 
-#define LINGER_MS 1000      /* a closing conn drains the peer this long */
-#define ACCEPT_PAUSE_MS 100 /* accept rests this long when out of fds */
+#define LINGER_MS       1000 /* a closing conn drains the peer this long */
+#define ACCEPT_PAUSE_MS 100  /* accept rests this long when out of fds */
 
 enum conn_state {
-	CONN_READING, /* waiting for (the rest of) a request head */
-	CONN_WAITING, /* a page's delay timer is running */
-	CONN_WRITING, /* out[] is being sent */
-	CONN_LINGER,  /* answered and write side shut: drain until EOF */
+    CONN_READING, /* waiting for (the rest of) a request head */
+    CONN_WAITING, /* a page's delay timer is running */
+    CONN_WRITING, /* out[] is being sent */
+    CONN_LINGER,  /* answered and write side shut: drain until EOF */
 };
 
 struct conn {
-	struct srv *srv;
-	struct conn *prev, *next; /* srv->conns */
-	int fd;
-	enum conn_state state;
-	int mask;         /* interest registered with the loop */
-	int eof;          /* peer shut its side: no more requests come */
-	int in_flight;    /* our page counts in srv->st.in_flight */
-	int status;       /* of the response in out[]: for the counters */
-	long long timer;  /* the delay or linger timer; 0 if none */
-	struct plan plan; /* the request being answered */
-	size_t inlen;     /* bytes held in in[] */
-	size_t outlen;    /* out[0..outlen) is the response ... */
-	size_t outoff;    /* ... of which out[0..outoff) is sent */
-	/* Buffers last: only the fields above are initialised, so an idle
-	 * connection touches few of these pages. */
-	char in[HTTP_MAX_HEAD];
-	char out[SRV_OUT_MAX];
+    struct srv *srv;
+    struct conn *prev, *next; /* srv->conns */
+    int fd;
+    enum conn_state state;
+    int mask;         /* interest registered with the loop */
+    int eof;          /* peer shut its side: no more requests come */
+    int in_flight;    /* our page counts in srv->st.in_flight */
+    int status;       /* of the response in out[]: for the counters */
+    long long timer;  /* the delay or linger timer; 0 if none */
+    struct plan plan; /* the request being answered */
+    size_t inlen;     /* bytes held in in[] */
+    size_t outlen;    /* out[0..outlen) is the response ... */
+    size_t outoff;    /* ... of which out[0..outoff) is sent */
+    /* Buffers last: only the fields above are initialised, so an idle
+     * connection touches few of these pages. */
+    char in[HTTP_MAX_HEAD];
+    char out[SRV_OUT_MAX];
 };
 
 static void conn_io_cb(struct el *el, int fd, int mask, void *arg);
@@ -49,64 +49,64 @@ static int conn_process(struct conn *c);
  * "c is gone". Undoes the counters c held. */
 static int conn_close(struct conn *c)
 {
-	struct srv *srv = c->srv;
+    struct srv *srv = c->srv;
 
-	if (c->timer != 0)
-		el_timer_del(srv->el, c->timer);
-	if (el_fd_del(srv->el, c->fd, EL_READ | EL_WRITE) == -1)
-		srv_warn(srv, WARN_ACCEPT, "epoll_ctl: %s", strerror(errno));
-	if (close(c->fd) == -1)
-		srv_warn(srv, WARN_ACCEPT, "close: %s", strerror(errno));
-	if (c->in_flight)
-		srv->st.in_flight--;
-	srv->st.connections--;
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		srv->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	free(c);
-	return -1;
+    if (c->timer != 0)
+        el_timer_del(srv->el, c->timer);
+    if (el_fd_del(srv->el, c->fd, EL_READ | EL_WRITE) == -1)
+        srv_warn(srv, WARN_ACCEPT, "epoll_ctl: %s", strerror(errno));
+    if (close(c->fd) == -1)
+        srv_warn(srv, WARN_ACCEPT, "close: %s", strerror(errno));
+    if (c->in_flight)
+        srv->st.in_flight--;
+    srv->st.connections--;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        srv->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    free(c);
+    return -1;
 }
 
 void conn_free_all(struct srv *srv)
 {
-	while (srv->conns != NULL)
-		conn_close(srv->conns);
+    while (srv->conns != NULL)
+        conn_close(srv->conns);
 }
 
 /* Ask the loop for what this state needs: read while there is room (also
  * while waiting, so a hang-up is seen early), write while out[] is stuck. */
 static int conn_update_events(struct conn *c)
 {
-	struct el *el = c->srv->el;
-	int want = EL_NONE;
+    struct el *el = c->srv->el;
+    int want = EL_NONE;
 
-	if (!c->eof && c->inlen < sizeof c->in)
-		want |= EL_READ;
-	if (c->state == CONN_WRITING && c->outoff < c->outlen)
-		want |= EL_WRITE;
-	if (want == c->mask)
-		return 0;
-	if (el_fd_del(el, c->fd, c->mask & ~want) == -1 ||
-	    el_fd_add(el, c->fd, want & ~c->mask, conn_io_cb, c) == -1) {
-		srv_warn(c->srv, WARN_NOMEM, "epoll_ctl: %s", strerror(errno));
-		return conn_close(c);
-	}
-	c->mask = want;
-	return 0;
+    if (!c->eof && c->inlen < sizeof c->in)
+        want |= EL_READ;
+    if (c->state == CONN_WRITING && c->outoff < c->outlen)
+        want |= EL_WRITE;
+    if (want == c->mask)
+        return 0;
+    if (el_fd_del(el, c->fd, c->mask & ~want) == -1 ||
+        el_fd_add(el, c->fd, want & ~c->mask, conn_io_cb, c) == -1) {
+        srv_warn(c->srv, WARN_NOMEM, "epoll_ctl: %s", strerror(errno));
+        return conn_close(c);
+    }
+    c->mask = want;
+    return 0;
 }
 
 static long conn_linger_cb(struct el *el, long long id, void *arg)
 {
-	struct conn *c = arg;
+    struct conn *c = arg;
 
-	(void)el;
-	(void)id;
-	c->timer = 0;
-	conn_close(c);
-	return EL_NOMORE;
+    (void)el;
+    (void)id;
+    c->timer = 0;
+    conn_close(c);
+    return EL_NOMORE;
 }
 
 /* Close after an answer without losing it: close() with unread input
@@ -114,291 +114,291 @@ static long conn_linger_cb(struct el *el, long long id, void *arg)
  * So shut our side, drain what the peer still sends, then close. */
 static int conn_linger(struct conn *c)
 {
-	if (c->eof || shutdown(c->fd, SHUT_WR) == -1)
-		return conn_close(c);
-	c->timer = el_timer_add(c->srv->el, LINGER_MS, conn_linger_cb, c);
-	if (c->timer == -1) {
-		c->timer = 0;
-		return conn_close(c);
-	}
-	c->state = CONN_LINGER;
-	c->inlen = 0;
-	return 0;
+    if (c->eof || shutdown(c->fd, SHUT_WR) == -1)
+        return conn_close(c);
+    c->timer = el_timer_add(c->srv->el, LINGER_MS, conn_linger_cb, c);
+    if (c->timer == -1) {
+        c->timer = 0;
+        return conn_close(c);
+    }
+    c->state = CONN_LINGER;
+    c->inlen = 0;
+    return 0;
 }
 
 /* The response is in the kernel's hands: count it, then go on. */
 static int conn_sent(struct conn *c)
 {
-	struct srv_stats *st = &c->srv->st;
+    struct srv_stats *st = &c->srv->st;
 
-	if (c->in_flight) {
-		c->in_flight = 0;
-		st->in_flight--;
-		st->requests++;
-	}
-	if (c->status >= 400)
-		st->errors++;
-	c->outlen = c->outoff = 0;
-	if (c->plan.close)
-		return conn_linger(c);
-	c->state = CONN_READING;
-	return 0;
+    if (c->in_flight) {
+        c->in_flight = 0;
+        st->in_flight--;
+        st->requests++;
+    }
+    if (c->status >= 400)
+        st->errors++;
+    c->outlen = c->outoff = 0;
+    if (c->plan.close)
+        return conn_linger(c);
+    c->state = CONN_READING;
+    return 0;
 }
 
 /* Send what is left of out[]. 0: sent, or the rest waits for EL_WRITE
  * (conn_update_events arms it); -1: c is gone. */
 static int conn_flush(struct conn *c)
 {
-	while (c->outoff < c->outlen) {
-		ssize_t n = send(c->fd, c->out + c->outoff,
-				 c->outlen - c->outoff, MSG_NOSIGNAL);
+    while (c->outoff < c->outlen) {
+        ssize_t n = send(c->fd, c->out + c->outoff, c->outlen - c->outoff, MSG_NOSIGNAL);
 
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return 0;
-		if (n == -1)
-			return conn_close(c);
-		c->outoff += (size_t)n;
-	}
-	return conn_sent(c);
+        if (n == -1 && errno == EINTR)
+            continue;
+        if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return 0;
+        if (n == -1)
+            return conn_close(c);
+        c->outoff += (size_t)n;
+    }
+    return conn_sent(c);
 }
 
 /* A page's delay is over: build it now (the index page shows this time). */
 static long conn_due_cb(struct el *el, long long id, void *arg)
 {
-	struct conn *c = arg;
+    struct conn *c = arg;
 
-	(void)el;
-	(void)id;
-	c->timer = 0;
-	c->status = route_page(c->srv, &c->plan, c->out, sizeof c->out,
-			       &c->outlen);
-	if (c->status == 0) {
-		conn_close(c); /* --close-ids: hang up unanswered */
-		return EL_NOMORE;
-	}
-	c->outoff = 0;
-	c->state = CONN_WRITING;
-	/* Send at once instead of arming EL_WRITE and waiting a loop turn:
-	 * the socket buffer is almost always empty, so one send() does it. */
-	if (conn_flush(c) == 0 &&
-	    (c->state != CONN_READING || conn_process(c) == 0))
-		conn_update_events(c);
-	return EL_NOMORE;
+    (void)el;
+    (void)id;
+    c->timer = 0;
+    c->status = route_page(c->srv, &c->plan, c->out, sizeof c->out, &c->outlen);
+    if (c->status == 0) {
+        conn_close(c); /* --close-ids: hang up unanswered */
+        return EL_NOMORE;
+    }
+    c->outoff = 0;
+    c->state = CONN_WRITING;
+    /* Send at once instead of arming EL_WRITE and waiting a loop turn:
+     * the socket buffer is almost always empty, so one send() does it. */
+    if (conn_flush(c) == 0 && (c->state != CONN_READING || conn_process(c) == 0))
+        conn_update_events(c);
+    return EL_NOMORE;
 }
 
 static void conn_consume(struct conn *c, size_t used)
 {
-	memmove(c->in, c->in + used, c->inlen - used);
-	c->inlen -= used;
+    memmove(c->in, c->in + used, c->inlen - used);
+    c->inlen -= used;
 }
 
 /* A parsed request: answer now, or start the page's delay timer. */
-static int conn_dispatch(struct conn *c, const struct http_req *req,
-			 size_t used)
+static int conn_dispatch(struct conn *c, const struct http_req *req, size_t used)
 {
-	struct srv *srv = c->srv;
+    struct srv *srv = c->srv;
 
-	route_request(srv, req, c->out, sizeof c->out, &c->plan);
-	conn_consume(c, used); /* only now: req points into in[] */
-	if (c->plan.status != 0) {
-		c->status = c->plan.status;
-		c->outlen = c->plan.len;
-		c->outoff = 0;
-		c->state = CONN_WRITING;
-		return 0;
-	}
-	c->timer = el_timer_add(srv->el, c->plan.delay_ms, conn_due_cb, c);
-	if (c->timer == -1) {
-		c->timer = 0;
-		srv_warn(srv, WARN_NOMEM, "out of memory: dropping a request");
-		return conn_close(c);
-	}
-	c->state = CONN_WAITING;
-	c->in_flight = 1;
-	if (++srv->st.in_flight > srv->st.peak_in_flight)
-		srv->st.peak_in_flight = srv->st.in_flight;
-	return 0;
+    route_request(srv, req, c->out, sizeof c->out, &c->plan);
+    conn_consume(c, used); /* only now: req points into in[] */
+    if (c->plan.status != 0) {
+        c->status = c->plan.status;
+        c->outlen = c->plan.len;
+        c->outoff = 0;
+        c->state = CONN_WRITING;
+        return 0;
+    }
+    c->timer = el_timer_add(srv->el, c->plan.delay_ms, conn_due_cb, c);
+    if (c->timer == -1) {
+        c->timer = 0;
+        srv_warn(srv, WARN_NOMEM, "out of memory: dropping a request");
+        return conn_close(c);
+    }
+    c->state = CONN_WAITING;
+    c->in_flight = 1;
+    if (++srv->st.in_flight > srv->st.peak_in_flight)
+        srv->st.peak_in_flight = srv->st.in_flight;
+    return 0;
 }
 
 /* Broken or oversized head: answer it, then close (the rest is junk). */
 static void conn_error(struct conn *c, int status)
 {
-	const char *why = status == 431 ? "request head over 8192 bytes"
-					: "malformed request head";
+    const char *why = status == 431 ? "request head over 8192 bytes" : "malformed request head";
 
-	c->outlen = route_error(status, why, c->out, sizeof c->out);
-	c->outoff = 0;
-	c->status = status;
-	c->plan.close = 1;
-	c->inlen = 0;
-	c->state = CONN_WRITING;
+    c->outlen = route_error(status, why, c->out, sizeof c->out);
+    c->outoff = 0;
+    c->status = status;
+    c->plan.close = 1;
+    c->inlen = 0;
+    c->state = CONN_WRITING;
 }
 
 /* Parse and answer requests from in[] while not busy with one. */
 static int conn_process(struct conn *c)
 {
-	while (c->state == CONN_READING) {
-		struct http_req req;
-		int rc = http_parse_request(c->in, c->inlen, &req);
-		int status = http_head_status(rc, c->inlen);
+    while (c->state == CONN_READING) {
+        struct http_req req;
+        int rc = http_parse_request(c->in, c->inlen, &req);
+        int status = http_head_status(rc, c->inlen);
 
-		if (status != 0)
-			conn_error(c, status);
-		else if (rc == -2)
-			return c->eof ? conn_close(c) : 0;
-		else if (conn_dispatch(c, &req, (size_t)rc) == -1)
-			return -1;
-		if (c->state == CONN_WRITING && conn_flush(c) == -1)
-			return -1;
-	}
-	return 0;
+        if (status != 0)
+            conn_error(c, status);
+        else if (rc == -2)
+            return c->eof ? conn_close(c) : 0;
+        else if (conn_dispatch(c, &req, (size_t)rc) == -1)
+            return -1;
+        if (c->state == CONN_WRITING && conn_flush(c) == -1)
+            return -1;
+    }
+    return 0;
 }
 
 static int conn_on_readable(struct conn *c)
 {
-	ssize_t n;
+    ssize_t n;
 
-	if (c->state == CONN_LINGER)
-		c->inlen = 0; /* drained input is dropped */
-	n = recv(c->fd, c->in + c->inlen, sizeof c->in - c->inlen, 0);
-	if (n == -1)
-		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR
-			       ? 0
-			       : conn_close(c);
-	if (n == 0)
-		c->eof = 1;
-	c->inlen += (size_t)n;
-	if (c->state == CONN_LINGER)
-		return c->eof ? conn_close(c) : 0;
-	return c->state == CONN_READING ? conn_process(c) : 0;
+    if (c->state == CONN_LINGER)
+        c->inlen = 0; /* drained input is dropped */
+    if (c->inlen == sizeof c->in)
+        return 0; /* no room: recv() of 0 bytes would look like EOF */
+    n = recv(c->fd, c->in + c->inlen, sizeof c->in - c->inlen, 0);
+    if (n == -1)
+        return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : conn_close(c);
+    if (n == 0)
+        c->eof = 1;
+    c->inlen += (size_t)n;
+    if (c->state == CONN_LINGER)
+        return c->eof ? conn_close(c) : 0;
+    return c->state == CONN_READING ? conn_process(c) : 0;
 }
 
 static void conn_io_cb(struct el *el, int fd, int mask, void *arg)
 {
-	struct conn *c = arg;
+    struct conn *c = arg;
 
-	(void)el;
-	(void)fd;
-	if ((mask & EL_READ) && conn_on_readable(c) == -1)
-		return;
-	if ((mask & EL_WRITE) && c->state == CONN_WRITING) {
-		if (conn_flush(c) == -1)
-			return;
-		if (c->state == CONN_READING && conn_process(c) == -1)
-			return;
-	}
-	conn_update_events(c);
+    (void)el;
+    (void)fd;
+    if ((mask & EL_READ) && conn_on_readable(c) == -1)
+        return;
+    if ((mask & EL_WRITE) && c->state == CONN_WRITING) {
+        if (conn_flush(c) == -1)
+            return;
+        if (c->state == CONN_READING && conn_process(c) == -1)
+            return;
+    }
+    conn_update_events(c);
 }
 
 /* ---- accepting ---- */
 
 static void conn_new(struct srv *srv, int fd)
 {
-	struct conn *c = malloc(sizeof *c);
+    struct conn *c = malloc(sizeof *c);
 
-	if (c == NULL) {
-		srv_warn(srv, WARN_NOMEM, "out of memory: refusing a connection");
-		close(fd); /* nothing more to do if this fails too */
-		return;
-	}
-	memset(c, 0, offsetof(struct conn, in));
-	c->srv = srv;
-	c->fd = fd;
-	c->state = CONN_READING;
-	c->next = srv->conns;
-	if (srv->conns)
-		srv->conns->prev = c;
-	srv->conns = c;
-	if (++srv->st.connections > srv->st.peak_connections)
-		srv->st.peak_connections = srv->st.connections;
-	conn_update_events(c);
+    if (c == NULL) {
+        srv_warn(srv, WARN_NOMEM, "out of memory: refusing a connection");
+        close(fd); /* nothing more to do if this fails too */
+        return;
+    }
+    memset(c, 0, offsetof(struct conn, in));
+    c->srv = srv;
+    c->fd = fd;
+    c->state = CONN_READING;
+    c->next = srv->conns;
+    if (srv->conns)
+        srv->conns->prev = c;
+    srv->conns = c;
+    if (++srv->st.connections > srv->st.peak_connections)
+        srv->st.peak_connections = srv->st.connections;
+    conn_update_events(c);
 }
 
 /* Over --max-conns: a best-effort 503 and close, with no conn at all. */
 static void conn_refuse(struct srv *srv, int fd)
 {
-	char out[512];
-	size_t len = route_error(503, "too many connections (--max-conns)",
-				 out, sizeof out);
+    char out[512];
+    size_t len = route_error(503, "too many connections (--max-conns)", out, sizeof out);
 
-	if (send(fd, out, len, MSG_NOSIGNAL | MSG_DONTWAIT) == (ssize_t)len)
-		srv->st.errors++;
-	srv_warn(srv, WARN_MAXCONN, "%ld connections open (--max-conns): "
-		 "refusing more", srv->max_conns);
-	if (close(fd) == -1)
-		srv_warn(srv, WARN_ACCEPT, "close: %s", strerror(errno));
+    if (send(fd, out, len, MSG_NOSIGNAL | MSG_DONTWAIT) == (ssize_t)len)
+        srv->st.errors++;
+    srv_warn(srv, WARN_MAXCONN,
+             "%ld connections open (--max-conns): "
+             "refusing more",
+             srv->max_conns);
+    if (close(fd) == -1)
+        srv_warn(srv, WARN_ACCEPT, "close: %s", strerror(errno));
 }
 
 static long accept_resume_cb(struct el *el, long long id, void *arg)
 {
-	struct srv *srv = arg;
+    struct srv *srv = arg;
 
-	(void)id;
-	if (el_fd_add(el, srv->listen_fd, EL_READ, conn_accept_cb, srv) == -1)
-		return ACCEPT_PAUSE_MS; /* try again later */
-	srv->accept_timer = 0;
-	return EL_NOMORE;
+    (void)id;
+    if (el_fd_add(el, srv->listen_fd, EL_READ, conn_accept_cb, srv) == -1)
+        return ACCEPT_PAUSE_MS; /* try again later */
+    srv->accept_timer = 0;
+    return EL_NOMORE;
 }
 
 /* Level-triggered epoll would report the full queue again at once and
  * spin: stop watching the listener for a while instead. */
 static void accept_pause(struct srv *srv)
 {
-	if (srv->accept_timer != 0)
-		return;
-	srv->accept_timer = el_timer_add(srv->el, ACCEPT_PAUSE_MS,
-					 accept_resume_cb, srv);
-	if (srv->accept_timer == -1) {
-		srv->accept_timer = 0;
-		return;
-	}
-	if (el_fd_del(srv->el, srv->listen_fd, EL_READ) == -1)
-		srv_warn(srv, WARN_ACCEPT, "epoll_ctl: %s", strerror(errno));
+    if (srv->accept_timer != 0)
+        return;
+    srv->accept_timer = el_timer_add(srv->el, ACCEPT_PAUSE_MS, accept_resume_cb, srv);
+    if (srv->accept_timer == -1) {
+        srv->accept_timer = 0;
+        return;
+    }
+    if (el_fd_del(srv->el, srv->listen_fd, EL_READ) == -1)
+        srv_warn(srv, WARN_ACCEPT, "epoll_ctl: %s", strerror(errno));
 }
 
 /* One accept4(). Returns 1 to go on draining the queue, 0 to stop. */
 static int accept_one(struct srv *srv)
 {
-	int fd = accept4(srv->listen_fd, NULL, NULL,
-			 SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int fd = accept4(srv->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
-	if (fd >= 0) {
-		if (srv->st.connections >= srv->max_conns)
-			conn_refuse(srv, fd);
-		else
-			conn_new(srv, fd);
-		return 1;
-	}
-	switch (errno) {
-	case EAGAIN: /* drained */
-		return 0;
-	case EINTR:
-	case ECONNABORTED: /* the peer gave up while queued: next one */
-	case EPROTO:
-	case ENETDOWN: case ENOPROTOOPT: case EHOSTDOWN: case ENONET:
-	case EHOSTUNREACH: case EOPNOTSUPP: case ENETUNREACH:
-		return 1; /* accept(2): treat network errors as "retry" */
-	case EMFILE:
-	case ENFILE:
-		srv_warn(srv, WARN_NOFILE, "out of file descriptors: refusing "
-			 "connections (raise ulimit -n)");
-		break;
-	default:
-		srv_warn(srv, WARN_ACCEPT, "accept: %s", strerror(errno));
-	}
-	accept_pause(srv);
-	return 0;
+    if (fd >= 0) {
+        if (srv->st.connections >= srv->max_conns)
+            conn_refuse(srv, fd);
+        else
+            conn_new(srv, fd);
+        return 1;
+    }
+    switch (errno) {
+    case EAGAIN: /* drained */
+        return 0;
+    case EINTR:
+    case ECONNABORTED: /* the peer gave up while queued: next one */
+    case EPROTO:
+    case ENETDOWN:
+    case ENOPROTOOPT:
+    case EHOSTDOWN:
+    case ENONET:
+    case EHOSTUNREACH:
+    case EOPNOTSUPP:
+    case ENETUNREACH:
+        return 1; /* accept(2): treat network errors as "retry" */
+    case EMFILE:
+    case ENFILE:
+        srv_warn(srv, WARN_NOFILE,
+                 "out of file descriptors: refusing "
+                 "connections (raise ulimit -n)");
+        break;
+    default:
+        srv_warn(srv, WARN_ACCEPT, "accept: %s", strerror(errno));
+    }
+    accept_pause(srv);
+    return 0;
 }
 
 /* Drain the whole accept queue each time: a burst of thousands of
  * connects must not wait in (or overflow) the kernel's queue. */
 void conn_accept_cb(struct el *el, int fd, int mask, void *srv)
 {
-	(void)el;
-	(void)fd;
-	(void)mask;
-	while (accept_one(srv))
-		;
+    (void)el;
+    (void)fd;
+    (void)mask;
+    while (accept_one(srv))
+        ;
 }

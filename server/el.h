@@ -6,9 +6,9 @@
 #ifndef EL_H
 #define EL_H
 
-#define EL_NONE 0
-#define EL_READ 1
-#define EL_WRITE 2
+#define EL_NONE   0
+#define EL_READ   1
+#define EL_WRITE  2
 #define EL_NOMORE (-1L) /* timer callback: do not fire again */
 
 struct el;

@@ -8,29 +8,29 @@
 
 #include <stddef.h>
 
-#define HTTP_MAX_HEADERS 32 /* more header lines than this is malformed */
-#define HTTP_MAX_HEAD 8192  /* a head that does not fit gets 431 */
+#define HTTP_MAX_HEADERS 32   /* more header lines than this is malformed */
+#define HTTP_MAX_HEAD    8192 /* a head that does not fit gets 431 */
 
 struct http_header {
-	const char *name; /* not NUL-terminated: use the lengths */
-	size_t name_len;
-	const char *value; /* surrounding blanks trimmed */
-	size_t value_len;
+    const char *name; /* not NUL-terminated: use the lengths */
+    size_t name_len;
+    const char *value; /* surrounding blanks trimmed */
+    size_t value_len;
 };
 
 struct http_req {
-	const char *method;
-	size_t method_len;
-	const char *path; /* the target up to '?'; always starts with '/' */
-	size_t path_len;
-	const char *query; /* after '?'; NULL when the target has no '?' */
-	size_t query_len;
-	int minor_version; /* the x of HTTP/1.x */
-	struct http_header headers[HTTP_MAX_HEADERS];
-	size_t num_headers;
-	int want_close; /* Connection: close, or HTTP/1.0 without keep-alive */
-	int keep_alive; /* Connection: keep-alive was sent */
-	int has_body;   /* Content-Length > 0 or any Transfer-Encoding */
+    const char *method;
+    size_t method_len;
+    const char *path; /* the target up to '?'; always starts with '/' */
+    size_t path_len;
+    const char *query; /* after '?'; NULL when the target has no '?' */
+    size_t query_len;
+    int minor_version; /* the x of HTTP/1.x */
+    struct http_header headers[HTTP_MAX_HEADERS];
+    size_t num_headers;
+    int want_close; /* Connection: close, or HTTP/1.0 without keep-alive */
+    int keep_alive; /* Connection: keep-alive was sent */
+    int has_body;   /* Content-Length > 0 or any Transfer-Encoding */
 };
 
 /* Parse the head at buf[0..len): the request line, header lines and the
@@ -47,8 +47,8 @@ int http_head_status(int rc, size_t buffered);
 
 /* Find name in a query string "a=1&b&c=3" (no %-decoding). Returns 1 and
  * sets *value and *value_len (empty for a bare "b") if found, else 0. */
-int http_query_param(const char *query, size_t query_len, const char *name,
-		     const char **value, size_t *value_len);
+int http_query_param(const char *query, size_t query_len, const char *name, const char **value,
+                     size_t *value_len);
 
 /* Strict decimal: 1+ digits, no sign, blank or leading zero (but "0"),
  * value <= max. Returns 0 and sets *out, or -1. */

@@ -10,19 +10,19 @@
 #include <sys/types.h>
 
 struct server {
-	pid_t pid;    /* the delay-server process; 0 when not running */
-	int port;     /* the port it chose */
-	char url[64]; /* "http://127.0.0.1:PORT", no trailing slash */
+    pid_t pid;    /* the delay-server process; 0 when not running */
+    int port;     /* the port it chose */
+    char url[64]; /* "http://127.0.0.1:PORT", no trailing slash */
 };
 
 /* The counters of GET /stats (see server/server.h for their meaning). */
 struct server_stats {
-	long long requests;
-	long long in_flight;
-	long long peak_in_flight;
-	long long connections;
-	long long peak_connections;
-	long long errors;
+    long long requests;
+    long long in_flight;
+    long long peak_in_flight;
+    long long connections;
+    long long peak_connections;
+    long long errors;
 };
 
 /* Run DELAY_SERVER_PATH --port 0 --quiet, then extra_args (a NULL-ended
@@ -42,7 +42,6 @@ int server_stats(const struct server *s, struct server_stats *st, int reset);
 /* GET path on a new connection (Connection: close), waiting at most 70 s.
  * Copies the body, NUL-terminated and cut to bodysz - 1, if body is not
  * NULL. Returns the HTTP status, or -1. */
-int server_get(const struct server *s, const char *path, char *body,
-	       size_t bodysz);
+int server_get(const struct server *s, const char *path, char *body, size_t bodysz);
 
 #endif
