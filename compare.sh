@@ -57,12 +57,6 @@ Exit status: 0 every request succeeded, 1 some request or model failed,
 EOF
 }
 
-version() {
-    local v
-    v=$(sed -n 's/^project([^)]*VERSION \([0-9.]*\).*/\1/p' "$SUITE_ROOT/CMakeLists.txt")
-    printf 'compare.sh %s\n' "${v:-unknown}"
-}
-
 # --- the command line -------------------------------------------------------
 
 # Settings left empty here are filled from the chosen preset afterwards, so
@@ -70,50 +64,25 @@ version() {
 COUNT="" DELAY="" WORKERS="" ASYNC_WORKERS="" MODELS="" TIMEOUT="" LEVELS=""
 OUT="" SEED=0 SWEEP=0
 
-parse_args() {
-    local arg name value shift_by
-    while (($# > 0)); do
-        arg=$1 shift_by=1
-        name=${arg%%=*}
-        if [[ $arg == --*=* ]]; then
-            value=${arg#*=}
-        elif (($# > 1)); then
-            value=$2 shift_by=2
-        else
-            value="" shift_by=1
-        fi
-        case $name in
-        -h | --help) usage && exit 0 ;;
-        -V | --version) version && exit 0 ;;
-        --seed-setting | --sweep)
-            [[ $arg == *=* ]] && die_usage "$name takes no value"
-            [[ $name == --sweep ]] && SWEEP=1 || SEED=1
-            shift
-            continue
-            ;;
-        --delay | --count | --workers | --async-workers | --models | --timeout | --levels | --out | --build-dir)
-            [[ $arg == *=* || $shift_by == 2 ]] || die_usage "$name needs a value"
-            ;;
-        *) die_usage "unknown option \"$arg\"" ;;
-        esac
-        case $name in
-        --delay) DELAY=$value ;;
-        --count) COUNT=$value ;;
-        --workers) WORKERS=$value ;;
-        --async-workers) ASYNC_WORKERS=$value ;;
-        --models) MODELS=$value ;;
-        --timeout) TIMEOUT=$value ;;
-        --levels) LEVELS=$value ;;
-        --out) OUT=$value ;;
-        --build-dir) BUILD_DIR=$value ;;
-        esac
-        shift "$shift_by"
-    done
+on_flag() { # name value
+    case $1 in
+    --seed-setting) SEED=1 ;;
+    --sweep) SWEEP=1 ;;
+    --delay) DELAY=$2 ;;
+    --count) COUNT=$2 ;;
+    --workers) WORKERS=$2 ;;
+    --async-workers) ASYNC_WORKERS=$2 ;;
+    --models) MODELS=$2 ;;
+    --timeout) TIMEOUT=$2 ;;
+    --levels) LEVELS=$2 ;;
+    --out) OUT=$2 ;;
+    --build-dir) BUILD_DIR=$2 ;;
+    esac
 }
 
 # Fill what the flags left open from the preset, then check every value.
 settle_settings() {
-    local m seen=","
+    local level
     if ((SEED)); then
         : "${COUNT:=100}" "${DELAY:=3}" "${WORKERS:=8}"
     elif ((SWEEP)); then
@@ -138,17 +107,13 @@ settle_settings() {
         TIMEOUT_MS=$((DELAY_MS + 30000))
     fi
 
-    [[ $MODELS =~ ^[a-z]+(,[a-z]+)*$ ]] || die_usage "--models must be a comma-separated list, e.g. serial,async (got \"$MODELS\")"
-    for m in ${MODELS//,/ }; do
-        [[ " $MODELS_ALL " == *" $m "* ]] || die_usage "--models: no model \"$m\" (choose from ${MODELS_ALL// /, })"
-        [[ $seen == *",$m,"* ]] && die_usage "--models names $m twice"
-        ((SWEEP)) && [[ $m == serial ]] && die_usage "--sweep varies the concurrency; serial has none: choose from threadpool, multiprocess, async"
-        seen+="$m,"
-    done
-    MODEL_LIST=${MODELS//,/ }
+    check_models --models "$MODELS"
+    if ((SWEEP)) && [[ " $MODEL_LIST " == *" serial "* ]]; then
+        die_usage "--sweep varies the concurrency; serial has none: choose from threadpool, multiprocess, async"
+    fi
 
     [[ $LEVELS =~ ^[0-9]+(,[0-9]+)*$ ]] || die_usage "--levels must be a comma-separated list of integers (got \"$LEVELS\")"
-    for m in ${LEVELS//,/ }; do check_int "--levels entry" "$m" 1 1000; done
+    for level in ${LEVELS//,/ }; do check_int "--levels entry" "$level" 1 1000; done
     LEVEL_LIST=${LEVELS//,/ }
 }
 
@@ -165,8 +130,8 @@ prepare_out() {
     OUT=$(cd -- "$OUT" && pwd)
     RESULTS=$OUT/results.csv
     REQUESTS=$OUT/requests.csv
-    echo "model,requests,workers,ok,failed,wall_s,cpu_s,max_rss_kb,child_max_rss_kb,delay_s,ideal_s,peak_in_flight,exit" >"$RESULTS"
-    echo "model,workers,id,worker,start_s,end_s,status,bytes,error" >"$REQUESTS"
+    echo "$RESULTS_HEADER" >"$RESULTS"
+    echo "$REQUESTS_HEADER" >"$REQUESTS"
 }
 
 # --- running ----------------------------------------------------------------
@@ -220,17 +185,12 @@ print_plan() {
 # Run one model and append its outcome to results.csv and requests.csv.
 # EXIT_STATUS keeps the worst outcome: 1 once any request or model failed.
 run_one() { # model workers
-    local m=$1 w=$2 rec ideal row
-    rec=$LIB_TMP/records.csv
+    local m=$1 w=$2 rec=$LIB_TMP/records.csv
     rm -f "$rec"
     ((IS_TTY)) || say "  $m: $COUNT requests, $(describe_workers "$m" "$w") ..."
     run_model "$m" "$COUNT" "$w" "$TIMEOUT_MS" "$rec"
-    ideal=$(ideal_s "$m" "$COUNT" "$w" "$DELAY")
-    row=$RUN_CSV
-    [[ $row == "$m",* ]] || row="$m,$COUNT,$w,0,$COUNT,,,,"
-    echo "$row,$DELAY,$ideal,${RUN_PEAK:-},$RUN_RC" >>"$RESULTS"
-    [[ -s $rec ]] && tail -n +2 "$rec" | sed "s/^/$m,$w,/" >>"$REQUESTS"
-    say_outcome "$m" "$w" "$row" "$ideal"
+    record_run "$m" "$COUNT" "$w" "$DELAY" "$RESULTS" "$REQUESTS" "$rec"
+    say_outcome "$m" "$w" "$RUN_ROW" "$(ideal_s "$m" "$COUNT" "$w" "$DELAY")"
     ((RUN_RC == 0)) || EXIT_STATUS=$EXIT_FAILED
 }
 
@@ -332,7 +292,8 @@ list_files() { # dir
 
 main() {
     local m w bins=(delay-server)
-    parse_args "$@"
+    parse_flags "--seed-setting --sweep" \
+        "--delay --count --workers --async-workers --models --timeout --levels --out --build-dir" "$@"
     settle_settings
     lib_init
     prepare_out
@@ -340,7 +301,7 @@ main() {
     for m in $MODEL_LIST; do bins+=("crawl-$m"); done
     ensure_built "${bins[@]}"
     print_plan
-    server_start "$DELAY_MS"
+    server_start "$DELAY_MS" "$COUNT"
     for m in $MODEL_LIST; do
         if ((SWEEP)); then
             for w in $LEVEL_LIST; do run_one "$m" "$w"; done

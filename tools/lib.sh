@@ -56,6 +56,47 @@ die() {
 }
 die_usage() { die "$EXIT_USAGE" "$*; see $PROG --help"; }
 
+# --- the command line -------------------------------------------------------
+
+# The suite's version, from the top CMakeLists.txt.
+suite_version() {
+    local v
+    v=$(sed -n 's/^project([^)]*VERSION \([0-9.]*\).*/\1/p' "$SUITE_ROOT/CMakeLists.txt")
+    printf '%s' "${v:-unknown}"
+}
+
+# Walk the arguments: -h/--help calls usage, -V/--version prints the
+# version; every other flag goes to the caller's on_flag NAME VALUE.
+# SWITCHES take no value; VALUED take one, as "--flag V" or "--flag=V".
+parse_flags() { # "SWITCHES" "VALUED" ARGS...
+    local switches=" $1 " valued=" $2 " arg name
+    shift 2
+    while (($# > 0)); do
+        arg=$1 name=${1%%=*}
+        shift
+        case $name in
+        -h | --help) usage && exit 0 ;;
+        -V | --version) printf '%s %s\n' "$PROG" "$(suite_version)" && exit 0 ;;
+        esac
+        if [[ $switches == *" $name "* ]]; then
+            [[ $arg == *=* ]] && die_usage "$name takes no value"
+            on_flag "$name" ""
+        elif [[ $valued == *" $name "* ]]; then
+            if [[ $arg == *=* ]]; then
+                on_flag "$name" "${arg#*=}"
+            else
+                (($# > 0)) || die_usage "$name needs a value"
+                on_flag "$name" "$1"
+                shift
+            fi
+        elif [[ $arg == -* ]]; then
+            die_usage "unknown option \"$arg\""
+        else
+            die_usage "unexpected argument \"$arg\""
+        fi
+    done
+}
+
 # --- numbers ----------------------------------------------------------------
 
 is_uint() { [[ $1 =~ ^[0-9]+$ ]] && ((10#$1 <= 1000000000)); }
@@ -74,6 +115,19 @@ check_seconds() { # flag value lo hi
         'BEGIN { exit !(v + 0 >= lo + 0 && v + 0 <= hi + 0) }'; then
         die_usage "$1 must be a number of seconds $3..$4, decimals allowed (got \"$2\")"
     fi
+}
+
+# A comma-separated list of model names, each known and named once; sets
+# MODEL_LIST (space-separated).
+check_models() { # flag list
+    local m seen=","
+    [[ $2 =~ ^[a-z]+(,[a-z]+)*$ ]] || die_usage "$1 must be a comma-separated list, e.g. serial,async (got \"$2\")"
+    for m in ${2//,/ }; do
+        [[ " $MODELS_ALL " == *" $m "* ]] || die_usage "$1: no model \"$m\" (choose from ${MODELS_ALL// /, })"
+        [[ $seen == *",$m,"* ]] && die_usage "$1 names $m twice"
+        seen+="$m,"
+    done
+    MODEL_LIST=${2//,/ }
 }
 
 to_ms() { awk -v s="$1" 'BEGIN { printf "%d", s * 1000 + 0.5 }'; }
@@ -147,7 +201,7 @@ lib_traps() {
 lib_init() {
     lib_output_init
     lib_traps
-    LIB_TMP=$(mktemp -d "${TMPDIR:-/tmp}/${PROG}.XXXXXX") ||
+    LIB_TMP=$(mktemp -d "${TMPDIR:-/tmp}/${PROG##*/}.XXXXXX") ||
         die "$EXIT_SETUP" "cannot make a temporary folder in ${TMPDIR:-/tmp}"
     BUILD_DIR=${BUILD_DIR:-$SUITE_ROOT/build}
     BIN_DIR=$BUILD_DIR/bin
@@ -190,7 +244,7 @@ ensure_build_deps() {
 
 # A log worth reading after we exit is copied out of the temporary folder.
 keep_log() { # name
-    local dest="${TMPDIR:-/tmp}/$PROG-$1"
+    local dest="${TMPDIR:-/tmp}/${PROG##*/}-$1"
     cp "$LIB_TMP/$1" "$dest" 2>/dev/null
     printf '%s' "$dest"
 }
@@ -243,10 +297,11 @@ json_num() { # json key
 
 # Start delay-server on a free port (--port 0: the kernel picks) in its own
 # session, so Ctrl-C reaches only us and we stop it ourselves.
-server_start() { # delay_ms [more delay-server flags]
-    local i ms=$1
-    shift
-    setsid "$BIN_DIR/delay-server" --port 0 --delay-ms "$ms" --quiet "$@" \
+# Room for `most` requests at once, plus our /stats polls.
+server_start() { # delay_ms most_in_flight
+    local i conns=$(($2 + 100))
+    ((conns < 10000)) && conns=10000
+    setsid "$BIN_DIR/delay-server" --port 0 --delay-ms "$1" --max-conns "$conns" --quiet \
         >"$LIB_TMP/server.out" 2>"$LIB_TMP/server.err" </dev/null &
     SERVER_PID=$!
     for ((i = 0; i < 100; i++)); do # its first line is its URL
@@ -313,4 +368,20 @@ run_model() { # model n workers timeout_ms records_file
     RUN_ERR=$(grep -v '^$' "$LIB_TMP/model.err" | head -n 1)
     stats=$(http_get /stats)
     RUN_PEAK=$(json_num "$stats" peak_in_flight)
+}
+
+# Append a run to the results (a row: the model's summary row, then delay,
+# ideal, the server's peak in flight and the exit status; a run that printed
+# nothing gets empty figures) and its requests, each prefixed with the
+# model and its workers.
+RESULTS_HEADER="model,requests,workers,ok,failed,wall_s,cpu_s,max_rss_kb,child_max_rss_kb,delay_s,ideal_s,peak_in_flight,exit"
+REQUESTS_HEADER="model,workers,id,worker,start_s,end_s,status,bytes,error"
+record_run() { # model n workers delay_s results_csv requests_csv records_file
+    local m=$1 n=$2 w=$3 row=$RUN_CSV
+    [[ $row == "$m",* ]] || row="$m,$n,$w,0,$n,,,,"
+    RUN_ROW=$row
+    echo "$row,$4,$(ideal_s "$m" "$n" "$w" "$4"),${RUN_PEAK:-},$RUN_RC" >>"$5"
+    if [[ -n $6 && -s $7 ]]; then
+        tail -n +2 "$7" | sed "s/^/$m,$w,/" >>"$6"
+    fi
 }

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# bench/run.sh -- the benchmark of issue 3: every model against a
+# delay-server of its own, measured against its ideal time, with what each
+# costs in CPU and memory. Default: the targets' settings, N=100, d=1 s,
+# W=10 (async also unlimited), then async with N=10,000 at once (about
+# 2.5 minutes in all). Shares tools/lib.sh with compare.sh.
+set -u -o pipefail # not -e: a run that misses is a result
+
+PROG=bench/run.sh
+SUITE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TOOLS=$SUITE_ROOT/tools
+# shellcheck source=tools/lib.sh
+. "$TOOLS/lib.sh"
+
+usage() {
+    cat <<EOF
+Usage: bench/run.sh [OPTION]...
+Run every model on one job against a local delay-server and print, per
+run: model, N, W, delay, wall, ideal, efficiency = ideal/wall, CPU time,
+CPU per request, peak RSS, and whether the run meets its target.
+
+Targets (issue 3): efficiency >= 0.99 at N=100, d=1 s, W=10 (async also
+W=0); async with N=10000, W=0, d=1 s within 1.5 s, every request ok.
+
+  --delay SECONDS   server delay, 0..60, decimals allowed (default 1)
+  --count N         requests per run, 1..100000 (default 100)
+  --workers W       pool size, and the async limit for its W run (default 10)
+  --big N           requests of the big async run, all at once; 0 skips it
+                    (default 10000)
+  --models LIST     comma-separated, from serial,threadpool,multiprocess,async
+  --csv FILE        also write the results as CSV to FILE
+  --build-dir DIR   use (or build) the binaries in DIR/bin (default build)
+  -h, --help        show this help and exit
+  -V, --version     show the version and exit
+
+Exit status: 0 every run met its target, 1 some did not, 2 bad usage,
+3 setup failed (dependency, build or server).
+EOF
+}
+
+DELAY=1 COUNT=100 WORKERS=10 BIG=10000 MODELS="" CSV=""
+
+on_flag() { # name value
+    case $1 in
+    --delay) DELAY=$2 ;;
+    --count) COUNT=$2 ;;
+    --workers) WORKERS=$2 ;;
+    --big) BIG=$2 ;;
+    --models) MODELS=$2 ;;
+    --csv) CSV=$2 ;;
+    --build-dir) BUILD_DIR=$2 ;;
+    esac
+}
+
+settle_settings() {
+    check_seconds --delay "$DELAY" 0 60
+    check_int --count "$COUNT" 1 100000
+    check_int --workers "$WORKERS" 1 1000
+    check_int --big "$BIG" 0 100000
+    COUNT=$((10#$COUNT)) WORKERS=$((10#$WORKERS)) BIG=$((10#$BIG))
+    check_models --models "${MODELS:-${MODELS_ALL// /,}}"
+    DELAY_MS=$(to_ms "$DELAY")
+    DELAY=$(awk -v ms="$DELAY_MS" 'BEGIN { print ms / 1000 }')
+    [[ " $MODEL_LIST " == *" async "* ]] || BIG=0
+}
+
+# The runs, one "model count workers" a line: each model at W, async also
+# unlimited, then the big unlimited async run.
+plan_runs() {
+    local m
+    for m in $MODEL_LIST; do
+        case $m in
+        serial) echo "serial $COUNT 1" ;;
+        async) echo "async $COUNT $WORKERS" && echo "async $COUNT 0" ;;
+        *) echo "$m $COUNT $WORKERS" ;;
+        esac
+    done
+    ((BIG > 0)) && echo "async $BIG 0"
+    return 0
+}
+
+# The big run needs a socket per request in the model and in the server
+# (the model's driver asks for N + 64 open files). Say now, in one line,
+# if the hard limit cannot give that, and leave the run out.
+check_fd_limit() {
+    local hard need=$((BIG + 64))
+    ((BIG > 0)) || return 0
+    hard=$(ulimit -Hn)
+    [[ $hard == unlimited ]] && return 0
+    if ((hard < need)); then
+        warn "the open-file hard limit is $hard, async with $BIG requests at once needs about $need: skipping that run (raise ulimit -Hn, or use --big with at most $((hard - 64)))"
+        BIG=0
+    fi
+}
+
+main() {
+    local m n w bins=(delay-server)
+    parse_flags "" "--delay --count --workers --big --models --csv --build-dir" "$@"
+    settle_settings
+    lib_init
+    check_fd_limit
+    for m in $MODEL_LIST; do bins+=("crawl-$m"); done
+    ensure_built "${bins[@]}"
+    RESULTS=$LIB_TMP/results.csv
+    echo "$RESULTS_HEADER" >"$RESULTS"
+    say "Benchmark: d = $DELAY s; runs: $(plan_runs | awk '{ printf "%s%s N=%s W=%s", (NR > 1 ? ", " : ""), $1, $2, $3 }')"
+    server_start "$DELAY_MS" "$((BIG > COUNT ? BIG : COUNT))"
+    while read -r m n w; do
+        run_model "$m" "$n" "$w" "$((DELAY_MS + 30000))" "$LIB_TMP/records.csv"
+        record_run "$m" "$n" "$w" "$DELAY" "$RESULTS" "" ""
+        ((RUN_RC == 0 || RUN_RC == 1)) || warn "$m (N=$n, W=$w) failed (exit $RUN_RC): ${RUN_ERR:-no output}"
+        ((IS_TTY)) || say "  $m N=$n W=$w: done"
+    done < <(plan_runs)
+    server_stop
+    say ""
+    awk -f "$TOOLS/svg_lib.awk" -f "$TOOLS/table.awk" -v style=text -v kind=bench -v big="$BIG" "$RESULTS"
+    if [[ -n $CSV ]]; then
+        cp "$RESULTS" "$CSV" || die "$EXIT_SETUP" "--csv: cannot write $CSV"
+        say "Results: $CSV"
+    fi
+    # Exit 1 when any run misses its target (the table's last column).
+    awk -f "$TOOLS/svg_lib.awk" -f "$TOOLS/table.awk" -v style=text -v kind=bench -v big="$BIG" "$RESULTS" |
+        tail -n +3 | grep -q ' NO' && exit "$EXIT_FAILED"
+    exit "$EXIT_OK"
+}
+
+main "$@"
