@@ -10,12 +10,13 @@
 
 #define FAILURES_SHOWN 10
 
-/* Each request in flight needs a socket (and a pipe end in the
- * multiprocess model): raise the soft limit now rather than fail half-way. */
+/* Each request in flight holds a socket open (in the multiprocess model,
+ * in a child that inherits this limit): raise the soft limit now, before
+ * the start, rather than fail half-way. */
 static int raise_fd_limit(const struct job *job, char *err, size_t errsize)
 {
     long busy = job->nworkers == 0 || job->nworkers > job->n ? job->n : job->nworkers;
-    rlim_t need = (rlim_t)(3 * busy + 64);
+    rlim_t need = (rlim_t)(busy + 64); /* 64: stdio, curl, pipes */
     struct rlimit rl;
 
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
