@@ -6,3 +6,8 @@ add_test(NAME common COMMAND test_common)
 
 add_test(NAME cli COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/test_cli.sh $<TARGET_FILE_DIR:crawl-serial>)
 set_tests_properties(common cli PROPERTIES TIMEOUT 60)
+
+add_executable(test_fetch test_fetch.c)
+target_link_libraries(test_fetch PRIVATE crawl_common server_fixture PkgConfig::CMOCKA)
+add_test(NAME fetch COMMAND test_fetch)
+set_tests_properties(fetch PROPERTIES TIMEOUT 60)
