@@ -203,7 +203,7 @@ say_outcome() { # model workers csv_row ideal
         warn "$m failed (exit $RUN_RC): ${RUN_ERR:-no output}"
         return
     fi
-    printf '  %-13s %-22s %8.2f s  (ideal %s s)  %d ok' "$m" "$(describe_workers "$m" "$w")" "$wall" "$4" "$ok"
+    printf '  %-13s %-22s %8.2f s  (ideal %.2f s)  %d ok' "$m" "$(describe_workers "$m" "$w")" "$wall" "$4" "$ok"
     if ((failed > 0)); then
         printf ', %d FAILED' "$failed"
         warn "$m: $failed of $COUNT requests failed, e.g. ${RUN_ERR:-?}"

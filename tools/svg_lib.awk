@@ -30,7 +30,8 @@ function xml_escape(s) {
 
 # Seconds for people: 3 significant figures or so.
 function fmt_s(x) {
-    if (x >= 100) return sprintf("%.0f s", x)
+    if (x >= 1000) return sprintf("%.0f s", x)
+    if (x >= 100) return sprintf("%.1f s", x)
     if (x >= 10) return sprintf("%.1f s", x)
     if (x >= 1) return sprintf("%.2f s", x)
     return sprintf("%.3f s", x)

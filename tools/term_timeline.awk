@@ -61,10 +61,17 @@ END {
     if (n == 0) { print "  (no requests recorded)"; exit }
     if (wall > tmax) tmax = wall
     if (tmax <= 0) tmax = 1
-    group = int((nrows + maxrows - 1) / maxrows)
+    # Fold into bands of 1, 2, 5, 10, 20, 50 ... workers: round numbers.
+    group = 1
+    while (group * maxrows < nrows)
+        group = (group ~ /^1/) ? group * 2 : (group ~ /^2/) ? group * 5 / 2 : group * 2
     rows = int((nrows + group - 1) / group)
-    lw = length(row_label(nrows - 1 - (nrows - 1) % group, nrows - 1))
-    if (length(row_label(0, group - 1)) > lw) lw = length(row_label(0, group - 1))
+    for (r = 0; r < rows; r++) {
+        last = (r + 1) * group - 1
+        if (last > nrows - 1) last = nrows - 1
+        label[r] = row_label(r * group, last)
+        if (length(label[r]) > lw) lw = length(label[r])
+    }
     plot = cols - lw - 9   # room for the last tick label and its unit
     dt = tmax / plot
     alternate = (busy / n) / dt >= 2   # requests wide enough to tell apart
@@ -81,9 +88,7 @@ END {
             if (cell[r, c] != 3) cell[r, c] = g
     }
     for (r = 0; r < rows; r++) {
-        last = (r + 1) * group - 1
-        if (last > nrows - 1) last = nrows - 1
-        line = sprintf("  %" lw "s |", row_label(r * group, last))
+        line = sprintf("  %" lw "s |", label[r])
         run = ""; runc = ""
         for (c = 0; c < plot; c++) {
             g = cell[r, c]
