@@ -61,13 +61,19 @@ CURL *__real_curl_easy_init(void);
 CURL *__real_curl_easy_duphandle(CURL *easy);
 void __real_curl_easy_cleanup(CURL *easy);
 
+/* Past CONTRACT_RUNAWAY_TASKS the wrappers refuse, as a process limit
+ * would (EAGAIN): root ignores RLIMIT_NPROC, and a bomb must not use up the
+ * machine's pids in the moments before the parent sees it. */
+static int over_cap(int *started)
+{
+    return __atomic_add_fetch(started, 1, __ATOMIC_RELAXED) > CONTRACT_RUNAWAY_TASKS;
+}
+
 int __wrap_pthread_create(pthread_t *t, const pthread_attr_t *a, void *(*fn)(void *), void *arg)
 {
-    int rc = __real_pthread_create(t, a, fn, arg);
-
-    if (rc == 0)
-        COUNT(threads_created);
-    return rc;
+    if (g_calls && over_cap(&g_calls->threads_created))
+        return EAGAIN;
+    return __real_pthread_create(t, a, fn, arg);
 }
 
 int __wrap_pthread_join(pthread_t t, void **ret)
@@ -90,11 +96,11 @@ int __wrap_pthread_detach(pthread_t t)
 
 pid_t __wrap_fork(void)
 {
-    pid_t pid = __real_fork();
-
-    if (pid > 0)
-        COUNT(forks);
-    return pid;
+    if (g_calls && over_cap(&g_calls->forks)) {
+        errno = EAGAIN;
+        return -1;
+    }
+    return __real_fork();
 }
 
 CURL *__wrap_curl_easy_init(void)
@@ -315,7 +321,8 @@ static void parent_wait(pid_t pid, const struct shared *sh, struct run *run)
 
         if (!exit_by && __atomic_load_n(&sh->done, __ATOMIC_ACQUIRE))
             exit_by = now + EXIT_GRACE_S;
-        if (tree_tasks(pid, 0) > CONTRACT_RUNAWAY_TASKS) {
+        if (sh->calls.forks + sh->calls.threads_created > CONTRACT_RUNAWAY_TASKS ||
+            tree_tasks(pid, 0) > CONTRACT_RUNAWAY_TASKS) {
             run->end = RUN_RUNAWAY;
             break;
         }
@@ -488,8 +495,7 @@ const char *contract_run_problem(const struct run *run, char *buf, size_t size)
                  run->limit_s);
     else if (run->end == RUN_RUNAWAY)
         snprintf(buf, size,
-                 "more than %d threads and processes at once: a fork or thread bomb "
-                 "(stopped)",
+                 "started more than %d threads and processes: a fork or thread bomb (stopped)",
                  CONTRACT_RUNAWAY_TASKS);
     else if (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)
         snprintf(buf, size,

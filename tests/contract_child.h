@@ -11,13 +11,13 @@
 
 #include <sys/types.h>
 
-#define CONTRACT_RUNAWAY_TASKS 256 /* threads + processes: more is a bomb */
+#define CONTRACT_RUNAWAY_TASKS 256 /* threads + processes started: more is a bomb */
 
 /* Calls the model made, counted through ld --wrap (see contract.cmake) in
  * memory mapped shared, so a forked worker's calls count too. */
 struct calls {
-    int threads_created, threads_joined, threads_detached;
-    int forks;
+    int threads_created, threads_joined, threads_detached; /* created: attempts */
+    int forks;                                             /* attempts */
     int easy_inits, easy_cleanups;
     int strays; /* forked workers that returned from crawl_run */
 };
@@ -35,7 +35,7 @@ enum run_end {
     RUN_CRASHED,    /* killed by a signal before crawl_run returned */
     RUN_EXITED,     /* exited before crawl_run returned */
     RUN_HUNG,       /* killed at the time limit */
-    RUN_RUNAWAY,    /* killed: more than CONTRACT_RUNAWAY_TASKS at once */
+    RUN_RUNAWAY,    /* killed: started more than CONTRACT_RUNAWAY_TASKS */
     RUN_DIED_AFTER, /* crawl_run returned, then the child did not exit cleanly */
 };
 

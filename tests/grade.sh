@@ -125,7 +125,7 @@ build_flavor() {
 # The compiler's and linker's complaints, about the student's file by name.
 show_build_errors() {
     local log=$1
-    grep -E "submission\.c|undefined reference|multiple definition|ld returned|error:" "$log" |
+    grep -E "submission\.c|undefined reference|multiple definition|ld returned|error:" "$log" | grep -v "^\[" |
         grep -v "^gmake\|^make" | sed "s|$build_dir/[a-z]*/submission/submission\.c|$file|g" |
         head -n 30 | sed 's/^/    /'
 }
