@@ -211,9 +211,11 @@ lib_init() {
 
 # --- build ------------------------------------------------------------------
 
-# The Debian package that provides each missing build dependency.
+# The Debian package that provides each missing build dependency;
+# with --tests, also what the test suite needs (xmllint).
 missing_packages() {
     local pkgs=""
+    [[ ${1:-} == --tests ]] && ! command -v xmllint >/dev/null && pkgs+=" libxml2-utils"
     command -v cmake >/dev/null || pkgs+=" cmake"
     command -v cc >/dev/null || pkgs+=" gcc"
     command -v make >/dev/null || pkgs+=" make"
@@ -227,9 +229,9 @@ missing_packages() {
 }
 
 # Install what the build needs when we are root; otherwise say what to run.
-ensure_build_deps() {
+ensure_build_deps() { # [--tests]
     local pkgs
-    pkgs=$(missing_packages)
+    pkgs=$(missing_packages "$@")
     [[ -z $pkgs ]] && return 0
     if ((EUID != 0)) || ! command -v apt-get >/dev/null; then
         die "$EXIT_SETUP" "missing build dependencies: install them with: sudo apt-get install -y $pkgs"
