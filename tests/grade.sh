@@ -118,16 +118,19 @@ build_flavor() {
         echo "grade.sh: the suite itself does not build ($f): see $tree/base.log" >&2
         return 3
     fi
-    cmake --build "$tree" -j "$jobs" --target grade-contract >"$tree/build.log" 2>&1 || return 1
+    local targets=(grade-contract)
+    [ "$f" = plain ] && targets+=(grade-crawl) # the file with the shared driver, to run by hand
+    cmake --build "$tree" -j "$jobs" --target "${targets[@]}" >"$tree/build.log" 2>&1 || return 1
     return 0
 }
 
 # The compiler's and linker's complaints, about the student's file by name.
 show_build_errors() {
-    local log=$1
-    grep -E "submission\.c|undefined reference|multiple definition|ld returned|error:" "$log" | grep -v "^\[" |
-        grep -v "^gmake\|^make" | sed "s|$build_dir/[a-z]*/submission/submission\.c|$file|g" |
-        head -n 30 | sed 's/^/    /'
+    local log=$1 copy=$2 line
+    grep -E "submission\.c|undefined reference|multiple definition|ld returned|error:" "$log" |
+        grep -v -E "^\[|^g?make" | head -n 30 | while IFS= read -r line; do
+        printf '    %s\n' "${line//"$copy"/$file}"
+    done
 }
 
 # ---- run one check ----
@@ -189,7 +192,7 @@ for f in "${need[@]}"; do
     if [ $rc -ne 0 ]; then
         compile_ok=0
         echo "  $file does not compile or link:"
-        show_build_errors "$build_dir/$f/build.log"
+        show_build_errors "$build_dir/$f/build.log" "$build_dir/$f/submission/submission.c"
         note="does not compile or link: see the compiler's messages"
         break
     fi

@@ -13,7 +13,10 @@ build=${1:-$work/build}
 trap 'rm -rf "$work"' EXIT
 
 # A leaked easy handle also leaks its connection's sockets and its memory:
-# three checks, one mistake. The last six rows only show the grader survives.
+# three checks, one mistake. CHECK? may be lost or not: an unlocked index
+# fetches an id twice only when two threads happen to collide (more often on
+# a busy machine); ThreadSanitizer sees the race every time. The last six
+# rows only show that the grader survives what it grades.
 # file                                     model         checks lost (- none)   --only (- all)
 table="
 serial/serial.c                            serial        -                      -
@@ -28,7 +31,7 @@ tests/fixtures/threadpool_thread_per_url.c threadpool    limit                  
 tests/fixtures/multiprocess_process_per_url.c multiprocess limit                -
 tests/fixtures/async_limit_ignored.c       async         limit                  -
 tests/fixtures/multiprocess_no_return.c    multiprocess  results,http_errors,wrong_body,refused,timeout,single,one_worker,more_workers -
-tests/fixtures/threadpool_race.c           threadpool    race                   -
+tests/fixtures/threadpool_race.c           threadpool    race,results?          -
 tests/fixtures/multiprocess_zombies.c      multiprocess  children_reaped        -
 tests/fixtures/threadpool_no_join.c        threadpool    threads_joined         -
 tests/fixtures/threadpool_easy_leak.c      threadpool    easy_handles,fds_closed,memory -
@@ -58,6 +61,18 @@ lost_in() {
     awk '$1 == "FAIL" { print $3 }' "$1" | sort | paste -sd,
 }
 
+# Does the lost list match the wanted one (CHECK? optional)? 0 or 1.
+lost_ok() {
+    local lost=",$1," c
+    for c in ${2//,/ }; do
+        if [ "${c%\?}" = "$c" ]; then
+            [[ $lost == *",$c,"* ]] || return 1
+        fi
+        lost=${lost/,${c%\?},/,}
+    done
+    [ "$lost" = "," ] || [ "$lost" = ",," ]
+}
+
 json_score() { # file -> "score max", or nothing when python3 is missing
     command -v python3 >/dev/null || { echo "skip"; return; }
     python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
@@ -77,11 +92,11 @@ grade_row() {
     status=$?
     lost=$(lost_in "$out")
     [ "$want" = - ] && want=""
-    want=$(tr ',' '\n' <<<"$want" | sort | paste -sd,)
+    status_want=$([ -z "$want" ] && echo 0 || echo 1)
+    lost_ok "$lost" "$want" || fail "$name" "lost [$lost], expected [$want]"
     last=$(tail -n 1 "$out")
     printf '%-48s %-13s %3ss  lost: %s\n' "$file" "$model" "$(($(date +%s) - t0))" "${lost:--}"
-    [ "$lost" = "$want" ] || fail "$name" "lost [$lost], expected [$want]"
-    [ $status -eq "$([ -z "$want" ] && echo 0 || echo 1)" ] || fail "$name" "exit status $status"
+    [ $status -eq "$status_want" ] || fail "$name" "exit status $status"
     [[ $last =~ ^total:\ ([0-9]+)\ /\ ([0-9]+)$ ]] || fail "$name" "last line \"$last\""
     js=$(json_score "$work/r.json")
     [ "$js" = skip ] || [ "$js" = "${BASH_REMATCH[1]:-x} ${BASH_REMATCH[2]:-x} ${BASH_REMATCH[1]:-x}" ] ||
