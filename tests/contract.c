@@ -721,22 +721,43 @@ static void list_checks(const struct spec *spec)
     }
 }
 
-/* argv: [--model NAME] [--list] [CHECK]. 0 to run, 1 done, 2 bad usage. */
-static int parse_args(int argc, char **argv, const char **model, const char **only, int *list)
+/* argv: [--model NAME] [--list] [CHECK]: set g_spec and the test filter.
+ * -1 to run the tests, or the exit status (0 after --list, 2 bad usage). */
+static int choose(int argc, char **argv)
 {
+    static char filter[64]; /* cmocka keeps the pointer */
+    const char *model = MODEL.name, *only = NULL;
+    int list = 0;
+
     for (int k = 1; k < argc; k++) {
         if (strcmp(argv[k], "--model") == 0 && k + 1 < argc)
-            *model = argv[++k];
+            model = argv[++k];
         else if (strcmp(argv[k], "--list") == 0)
-            *list = 1;
-        else if (argv[k][0] != '-' && !*only)
-            *only = argv[k];
+            list = 1;
+        else if (argv[k][0] != '-' && !only)
+            only = argv[k];
         else {
             fprintf(stderr, "usage: %s [--model NAME] [--list] [CHECK]\n", argv[0]);
             return 2;
         }
     }
-    return 0;
+    if (!(g_spec = spec_find(model))) {
+        fprintf(stderr,
+                "contract: unknown model \"%s\": serial, threadpool, multiprocess or async\n",
+                model);
+        return 2;
+    }
+    if (only && !check_find(only)) {
+        fprintf(stderr, "contract: unknown check \"%s\"; see --list\n", only);
+        return 2;
+    }
+    if (list)
+        list_checks(g_spec);
+    if (only)
+        snprintf(filter, sizeof filter, "test_contract_%s", only);
+    if (only)
+        cmocka_set_test_filter(filter);
+    return list ? 0 : -1;
 }
 
 int main(int argc, char **argv)
@@ -761,30 +782,10 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_contract_memory),
         cmocka_unit_test(test_contract_race),
     };
-    const char *model = MODEL.name, *only = NULL;
-    char filter[64];
-    int list = 0, rc;
+    int rc = choose(argc, argv);
 
-    if ((rc = parse_args(argc, argv, &model, &only, &list)) != 0)
+    if (rc >= 0)
         return rc;
-    if (!(g_spec = spec_find(model))) {
-        fprintf(stderr,
-                "contract: unknown model \"%s\": serial, threadpool, multiprocess or async\n",
-                model);
-        return 2;
-    }
-    if (list) {
-        list_checks(g_spec);
-        return 0;
-    }
-    if (only && !check_find(only)) {
-        fprintf(stderr, "contract: unknown check \"%s\"; see --list\n", only);
-        return 2;
-    }
-    if (only) {
-        snprintf(filter, sizeof filter, "test_contract_%s", only);
-        cmocka_set_test_filter(filter);
-    }
     if (contract_init() != 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         fprintf(stderr, "contract: cannot set up the test process\n");
         return 1;

@@ -309,6 +309,29 @@ static void kill_and_reap(pid_t pid)
         ;
 }
 
+/* Children of ours not in keep[]: orphans of the run that left its process
+ * group (setsid) and came to us as subreaper. Kill and reap them while we
+ * can; after we exit they would be init's zombies. Their own children come
+ * to us in turn, hence the rounds. */
+static void reap_escaped(const pid_t *keep, int nkeep)
+{
+    for (int round = 0; round < 16; round++) {
+        pid_t kids[64];
+        int n = read_children(getpid(), kids, 64), extra = 0;
+
+        for (int k = 0; k < n; k++) {
+            int kept = 0;
+
+            for (int j = 0; j < nkeep; j++)
+                kept |= kids[k] == keep[j];
+            if (!kept && kill(kids[k], SIGKILL) == 0 && waitpid(kids[k], NULL, 0) > 0)
+                extra++;
+        }
+        if (!extra)
+            return;
+    }
+}
+
 /* Wait for the child within the limit; give up on it when it hangs, or
  * when its threads and processes pass the cap. */
 static void parent_wait(pid_t pid, const struct shared *sh, struct run *run)
@@ -366,6 +389,22 @@ static int is_sanitizer_line(const char *line)
            strstr(line, "runtime error:");
 }
 
+/* "==12==ERROR: AddressSanitizer: ..." or "WARNING: ThreadSanitizer: data
+ * race (pid=12)": from the sanitizer's name, without the pid, in place. */
+static const char *sanitizer_headline(char *line)
+{
+    char *at = line, *cut;
+
+    if ((cut = strstr(line, "ERROR: ")))
+        at = cut + strlen("ERROR: ");
+    else if ((cut = strstr(line, "WARNING: ")))
+        at = cut + strlen("WARNING: ");
+    at[strcspn(at, "\n")] = '\0';
+    if ((cut = strstr(at, " (pid=")))
+        *cut = '\0';
+    return at;
+}
+
 /* The first sanitizer report line, and the output from there (or from the
  * start when no sanitizer spoke). */
 static void read_output(int log_fd, struct run *run)
@@ -381,9 +420,8 @@ static void read_output(int log_fd, struct run *run)
     rewind(f);
     while (fgets(line, sizeof line, f)) {
         if (is_sanitizer_line(line)) {
-            const char *at = strstr(line, "ERROR: ") ? strstr(line, "ERROR: ") + 7 : line;
-
-            snprintf(run->sanitizer, sizeof run->sanitizer, "%.*s", (int)strcspn(at, "\n"), at);
+            snprintf(run->sanitizer, sizeof run->sanitizer, "%.*s", (int)sizeof run->sanitizer - 1,
+                     sanitizer_headline(line));
             from = pos;
             break;
         }
@@ -422,13 +460,14 @@ int contract_run(const struct job *job, double limit_s, struct run *run)
 {
     size_t size = sizeof(struct shared) + (size_t)job->n * sizeof(struct result);
     struct shared *sh = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    int log_fd = memfd_create("contract-output", MFD_CLOEXEC);
-    pid_t pid;
+    int log_fd = memfd_create("contract-output", MFD_CLOEXEC), nkeep;
+    pid_t pid, keep[64];
 
     memset(run, 0, sizeof *run);
     run->limit_s = limit_s;
     if (sh == MAP_FAILED || log_fd < 0)
         goto fail;
+    nkeep = read_children(getpid(), keep, 64); /* the delay-servers */
     fflush(NULL); /* or the child would print our buffered output again */
     if ((pid = __real_fork()) < 0)
         goto fail;
@@ -436,6 +475,7 @@ int contract_run(const struct job *job, double limit_s, struct run *run)
         child_main(job, sh, log_fd);
     setpgid(pid, pid); /* as the child does: no window where a kill misses */
     parent_wait(pid, sh, run);
+    reap_escaped(keep, nkeep);
     classify_end(sh, run);
     take_report(sh, job->n, run);
     read_output(log_fd, run);
@@ -467,11 +507,45 @@ static const char *signal_text(int sig, char *buf, size_t size)
     return buf;
 }
 
-const char *contract_run_problem(const struct run *run, char *buf, size_t size)
+/* How a run that did not return cleanly ended, in one line. */
+static void end_text(const struct run *run, char *buf, size_t size)
 {
     char sig[96];
     int st = run->status;
 
+    if (run->end == RUN_CRASHED)
+        snprintf(buf, size, "%s before crawl_run returned",
+                 signal_text(WTERMSIG(st), sig, sizeof sig));
+    else if (run->end == RUN_EXITED)
+        snprintf(buf, size,
+                 "the process exited (status %d) before crawl_run returned: exit() ends every "
+                 "thread; a forked worker should call _exit()",
+                 WEXITSTATUS(st));
+    else if (run->end == RUN_HUNG)
+        snprintf(buf, size,
+                 "crawl_run did not return within %.0f s: a deadlock, or a worker that never ends?",
+                 run->limit_s);
+    else if (run->end == RUN_RUNAWAY)
+        snprintf(buf, size,
+                 "started more than %d threads and processes: a fork or thread bomb (stopped)",
+                 CONTRACT_RUNAWAY_TASKS);
+    else if (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)
+        snprintf(buf, size,
+                 "crawl_run returned, but the process did not end within %.0f s: a thread or "
+                 "child still running kept it alive",
+                 EXIT_GRACE_S);
+    else if (WIFSIGNALED(st))
+        snprintf(buf, size, "crawl_run returned, then the process %s",
+                 signal_text(WTERMSIG(st), sig, sizeof sig));
+    else
+        snprintf(buf, size,
+                 "crawl_run returned, then the process exited with status %d: a thread still "
+                 "running?",
+                 WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+}
+
+const char *contract_run_problem(const struct run *run, char *buf, size_t size)
+{
     if (run->sanitizer[0])
         snprintf(buf, size, "%s (see the sanitizer report)", run->sanitizer);
     else if (run->calls.strays)
@@ -480,35 +554,7 @@ const char *contract_run_problem(const struct run *run, char *buf, size_t size)
                  "end every child with _exit()");
     else if (run->end == RUN_RETURNED)
         return NULL;
-    else if (run->end == RUN_CRASHED)
-        snprintf(buf, size, "%s before crawl_run returned",
-                 signal_text(WTERMSIG(st), sig, sizeof sig));
-    else if (run->end == RUN_EXITED)
-        snprintf(buf, size,
-                 "the process exited (status %d) before crawl_run returned: "
-                 "exit() ends every thread; a forked worker should call _exit()",
-                 WEXITSTATUS(st));
-    else if (run->end == RUN_HUNG)
-        snprintf(buf, size,
-                 "crawl_run did not return within %.0f s: a deadlock, or a worker "
-                 "that never ends?",
-                 run->limit_s);
-    else if (run->end == RUN_RUNAWAY)
-        snprintf(buf, size,
-                 "started more than %d threads and processes: a fork or thread bomb (stopped)",
-                 CONTRACT_RUNAWAY_TASKS);
-    else if (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)
-        snprintf(buf, size,
-                 "crawl_run returned, but the process did not end within %.0f s: "
-                 "a thread or child still running kept it alive",
-                 EXIT_GRACE_S);
-    else if (WIFSIGNALED(st))
-        snprintf(buf, size, "crawl_run returned, then the process %s",
-                 signal_text(WTERMSIG(st), sig, sizeof sig));
     else
-        snprintf(buf, size,
-                 "crawl_run returned, then the process did not exit cleanly "
-                 "(status %d): a thread still running?",
-                 WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+        end_text(run, buf, size);
     return buf;
 }

@@ -146,6 +146,7 @@ run_check() {
     sweep
     line=$(grep -a -m1 "^CHECK $c " "$out")
     output=$(grep -a "^  | " "$out" | head -n 12)
+    output=${output//"$build_dir/$f/submission/submission.c"/$file}
     if [ -n "$line" ]; then
         read -r _ _ verdict reason <<<"$line"
     elif [ $status -eq 124 ] || [ $status -eq 137 ]; then
