@@ -180,7 +180,7 @@ write_json() {
 
 # ---- grade ----
 echo "grading $file as the $model model"
-need=() total=0 max=0 note="" hint=""
+need=() total=0 max=0 note="" hint="" compile_msgs=""
 for c in "${checks[@]}"; do
     f=$(flavor_of "$c")
     [[ " ${need[*]} " == *" $f "* ]] || need+=("$f")
@@ -192,8 +192,9 @@ for f in "${need[@]}"; do
     [ $rc -eq 3 ] && exit 3
     if [ $rc -ne 0 ]; then
         compile_ok=0
+        compile_msgs=$(show_build_errors "$build_dir/$f/build.log" "$build_dir/$f/submission/submission.c")
         echo "  $file does not compile or link:"
-        show_build_errors "$build_dir/$f/build.log" "$build_dir/$f/submission/submission.c"
+        printf '%s\n' "$compile_msgs"
         note="does not compile or link: see the compiler's messages"
         break
     fi
@@ -224,7 +225,9 @@ for k in "${!checks[@]}"; do
     json_add "$c: $d" "$got" "$p" "$([ "$verdict" = PASS ] && echo passed || printf '%s\n%s' "$reason" "$output")"
 done
 [ -n "$hint" ] && echo "($hint)"
-write_json "$total" "$max" "graded $file as the $model model"
+write_json "$total" "$max" "graded $file as the $model model${compile_msgs:+
+$file does not compile or link:
+$compile_msgs}"
 echo "total: $total / $max"
 [ $total -eq $max ] && exit 0
 exit 1
