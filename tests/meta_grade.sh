@@ -5,6 +5,15 @@
 # bad: each loses exactly the checks of its mistake, listed below), and
 # checks the grader's exit status, last line, results.json and that nothing
 # it started is still running afterwards.
+# A fixture NAME.patch is one mistake in a model: a `diff -u` against the
+# real model file (paths a/MODEL/MODEL.c), its leading text naming the
+# mistake. The variant graded is a copy of today's model with the patch
+# applied (exactly: no fuzz), so a fixture whose context the model no longer
+# has fails here, loudly, instead of grading a stale copy. To look at one,
+# from the repo root (the model is left alone):
+#     patch -p1 -o /tmp/NAME.c < tests/fixtures/NAME.patch
+# To remake one after editing that copy:
+#     diff -u --label a/MODEL/MODEL.c --label b/MODEL/MODEL.c MODEL/MODEL.c /tmp/NAME.c
 # Usage: tests/meta_grade.sh [BUILD_DIR]  (reused between runs: faster)
 set -uo pipefail
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -17,32 +26,32 @@ trap 'rm -rf "$work"' EXIT
 # fetches an id twice only when two threads happen to collide (more often on
 # a busy machine); ThreadSanitizer sees the race every time. The last six
 # rows only show that the grader survives what it grades.
-# file                                     model         checks lost (- none)   --only (- all)
+# file                                            model         checks lost (- none)    --only (- all)
 table="
-serial/serial.c                            serial        -                      -
-threadpool/threadpool.c                    threadpool    -                      -
-multiprocess/multiprocess.c                multiprocess  -                      -
-async/async.c                              async         -                      -
-serial/serial.c                            threadpool    parallel               -
-tests/fixtures/threadpool_join_each.c      threadpool    parallel               -
-tests/fixtures/multiprocess_wait_each.c    multiprocess  parallel               -
-tests/fixtures/async_easy_perform.c        async         parallel,unlimited     -
-tests/fixtures/threadpool_thread_per_url.c threadpool    limit                  -
-tests/fixtures/multiprocess_process_per_url.c multiprocess limit                -
-tests/fixtures/async_limit_ignored.c       async         limit                  -
-tests/fixtures/multiprocess_no_return.c    multiprocess  results,http_errors,wrong_body,refused,timeout,single,one_worker,more_workers -
-tests/fixtures/threadpool_race.c           threadpool    race,results?          -
-tests/fixtures/multiprocess_zombies.c      multiprocess  children_reaped        -
-tests/fixtures/threadpool_no_join.c        threadpool    threads_joined         -
-tests/fixtures/threadpool_easy_leak.c      threadpool    easy_handles,fds_closed,memory -
-tests/fixtures/multiprocess_fd_leak.c      multiprocess  fds_closed             -
-tests/fixtures/async_wrong_body.c          async         wrong_body             -
-tests/fixtures/threadpool_crash.c          threadpool    results                results,empty
-tests/fixtures/threadpool_abort.c          threadpool    results                results,empty
-tests/fixtures/threadpool_hang.c           threadpool    results                results,empty
-tests/fixtures/multiprocess_fork_bomb.c    multiprocess  results                results,empty
-tests/fixtures/threadpool_garbage.c        threadpool    -                      results,empty
-tests/fixtures/threadpool_syntax_error.c   threadpool    results,empty          results,empty
+serial/serial.c                                   serial        -                       -
+threadpool/threadpool.c                           threadpool    -                       -
+multiprocess/multiprocess.c                       multiprocess  -                       -
+async/async.c                                     async         -                       -
+serial/serial.c                                   threadpool    parallel                -
+tests/fixtures/threadpool_join_each.patch         threadpool    parallel                -
+tests/fixtures/multiprocess_wait_each.patch       multiprocess  parallel                -
+tests/fixtures/async_easy_perform.patch           async         parallel,unlimited      -
+tests/fixtures/threadpool_thread_per_url.patch    threadpool    limit                   -
+tests/fixtures/multiprocess_process_per_url.patch multiprocess  limit                   -
+tests/fixtures/async_limit_ignored.patch          async         limit                   -
+tests/fixtures/multiprocess_no_return.patch       multiprocess  results,http_errors,wrong_body,refused,timeout,single,one_worker,more_workers -
+tests/fixtures/threadpool_race.patch              threadpool    race,results?,more_workers? -
+tests/fixtures/multiprocess_zombies.patch         multiprocess  children_reaped         -
+tests/fixtures/threadpool_no_join.patch           threadpool    threads_joined          -
+tests/fixtures/threadpool_easy_leak.patch         threadpool    easy_handles,fds_closed,memory -
+tests/fixtures/multiprocess_fd_leak.patch         multiprocess  fds_closed              -
+tests/fixtures/async_wrong_body.patch             async         wrong_body              -
+tests/fixtures/threadpool_crash.patch             threadpool    results                 results,empty
+tests/fixtures/threadpool_abort.patch             threadpool    results                 results,empty
+tests/fixtures/threadpool_hang.patch              threadpool    results                 results,empty
+tests/fixtures/multiprocess_fork_bomb.patch       multiprocess  results                 results,empty
+tests/fixtures/threadpool_garbage.patch           threadpool    -                       results,empty
+tests/fixtures/threadpool_syntax_error.patch      threadpool    results,empty           results,empty
 "
 
 failures=0
@@ -79,23 +88,43 @@ json_score() { # file -> "score max", or nothing when python3 is missing
 print(d["score"], d["max_score"], sum(t["score"] for t in d["tests"]))' "$1" 2>&1
 }
 
+# A fixture NAME.patch is graded as $work/fixtures/NAME.c: a copy of the
+# model it names with the patch applied (materialise). A patch that no
+# longer applies fails loudly, and its rows are left out.
+variant_of() { echo "$work/fixtures/$(basename "$1" .patch).c"; }
+materialise() {
+    local patch=$src/$1 base
+    base=$(sed -n 's|^--- a/\([^[:space:]]*\).*|\1|p' "$patch" | head -n 1)
+    if [ -z "$base" ] || [ ! -f "$src/$base" ]; then
+        fail "$1" "names no model file (want a line \"--- a/MODEL/MODEL.c\")"
+        return 1
+    fi
+    mkdir -p "$work/fixtures"
+    patch --force --fuzz=0 --no-backup-if-mismatch --reject-file=- -o "$(variant_of "$1")" \
+        "$src/$base" <"$patch" >"$work/patch.log" 2>&1 && return 0
+    fail "$1" "no longer applies to $base (changed where the mistake is): remake it (how: top of this script)"
+    sed 's/^/    | /' "$work/patch.log"
+    rm -f "$(variant_of "$1")"
+    return 1
+}
+
 # Grade one row and compare with what the table expects.
 grade_row() {
-    local file=$1 model=$2 want=$3 only=$4 name out token status lost last js left t0
+    local file=$1 model=$2 want=$3 only=$4 path=$5 name out token status lost last js left t0
     name="$model $file"
     out=$work/out
     token="meta-$$-$RANDOM"
     t0=$(date +%s)
     local args=(--build-dir "$build" --json "$work/r.json")
     [ "$only" = - ] || args+=(--only "$only")
-    META_TOKEN=$token "$src/tests/grade.sh" "${args[@]}" "$model" "$src/$file" >"$out" 2>&1 </dev/null
+    META_TOKEN=$token "$src/tests/grade.sh" "${args[@]}" "$model" "$path" >"$out" 2>&1 </dev/null
     status=$?
     lost=$(lost_in "$out")
     [ "$want" = - ] && want=""
     status_want=$([ -z "$want" ] && echo 0 || echo 1)
     lost_ok "$lost" "$want" || fail "$name" "lost [$lost], expected [$want]"
     last=$(tail -n 1 "$out")
-    printf '%-48s %-13s %3ss  lost: %s\n' "$file" "$model" "$(($(date +%s) - t0))" "${lost:--}"
+    printf '%-49s %-13s %3ss  lost: %s\n' "$file" "$model" "$(($(date +%s) - t0))" "${lost:--}"
     [ $status -eq "$status_want" ] || fail "$name" "exit status $status"
     [[ $last =~ ^total:\ ([0-9]+)\ /\ ([0-9]+)$ ]] || fail "$name" "last line \"$last\""
     js=$(json_score "$work/r.json")
@@ -107,10 +136,20 @@ grade_row() {
 }
 
 t_start=$(date +%s)
+# Every fixture first, so a stale patch shows at once.
+while read -r file _; do
+    [[ ${file:-} == *.patch ]] && [ ! -f "$(variant_of "$file")" ] && materialise "$file"
+done <<<"$table"
+
 while read -r file model want only; do
     [ -n "${file:-}" ] || continue
+    path=$src/$file
+    if [[ $file == *.patch ]]; then
+        path=$(variant_of "$file")
+        [ -f "$path" ] || continue # does not apply: failed above
+    fi
     before=$failures
-    grade_row "$file" "$model" "$want" "$only"
+    grade_row "$file" "$model" "$want" "$only" "$path"
     [ $failures -eq "$before" ] || sed 's/^/    | /' "$work/out"
 done <<<"$table"
 
