@@ -4,12 +4,15 @@
  * reads /proc/self before and after, and leaves everything in a page mapped
  * shared; the parent enforces the time limit, kills bombs and reaps the
  * whole process group. Results travel in the shared page, not a pipe: a
- * model that leaves workers holding a pipe open cannot stall the parent. */
+ * model that leaves workers holding a pipe open cannot stall the parent.
+ * Run as root, the child becomes nobody under a process limit just before
+ * crawl_run (drop_root). */
 #include "contract_child.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,11 +27,14 @@
 #define OUTPUT_MAX   (4L << 20) /* bytes a child may print: more is garbage */
 #define EXIT_GRACE_S 10.0       /* after crawl_run returns: LeakSanitizer's scan */
 #define POLL_US      10000      /* how often the parent looks at the child */
-#define CHILD_NOMEM  70         /* exit status: no memory for the rows */
+#define CHILD_SETUP  70         /* exit status: could not set up (shared setup_error says why) */
+#define NOBODY_ID    65534      /* uid and gid "nobody": who runs the model when we are root */
+#define NOBODY_NPROC 512        /* nobody's threads and processes: the kernel's cap on a bomb */
 
 /* The page the child fills and the parent reads after the child ended. */
 struct shared {
-    int done; /* set last, by the child that ran the job (release/acquire) */
+    int done;              /* set last, by the child that ran the job (release/acquire) */
+    char setup_error[160]; /* set when the child could not start crawl_run, or "" */
     pid_t leader;
     int rc;
     double wall_s;
@@ -271,6 +277,40 @@ static struct result *rows_new(int n)
     return res;
 }
 
+/* As root, become nobody, limited to NOBODY_NPROC threads and processes.
+ * Root ignores RLIMIT_NPROC, so the only cap was the counters above, which
+ * syscall(SYS_clone), vfork, posix_spawn or system() bypass; the kernel's
+ * limit holds whatever the model calls. Runs at the same time share
+ * nobody's count, hence a cap well above CONTRACT_RUNAWAY_TASKS (where the
+ * parent kills). Not as a normal user: there RLIMIT_NPROC counts all the
+ * user's processes (the test's own, a shell's), a wrong cap both ways.
+ * What the child uses afterwards stays usable: descriptors already open
+ * (output, sockets), the shared page, its own /proc/self; the parent,
+ * still root, kills and reaps it all. 0, or -1 with why in err. */
+static int drop_root(char *err, size_t size)
+{
+    struct rlimit nproc = {NOBODY_NPROC, NOBODY_NPROC};
+    const char *call = NULL;
+
+    if (geteuid() != 0)
+        return 0;
+    if (setgroups(0, NULL) != 0)
+        call = "setgroups";
+    else if (setresgid(NOBODY_ID, NOBODY_ID, NOBODY_ID) != 0)
+        call = "setresgid";
+    else if (setresuid(NOBODY_ID, NOBODY_ID, NOBODY_ID) != 0)
+        call = "setresuid";
+    else if (getuid() != NOBODY_ID || geteuid() != NOBODY_ID || getegid() != NOBODY_ID)
+        call = "(uid or gid not changed)", errno = EPERM;
+    else if (setrlimit(RLIMIT_NPROC, &nproc) != 0)
+        call = "setrlimit(RLIMIT_NPROC)";
+    if (!call)
+        return 0;
+    snprintf(err, size, "cannot run the model as nobody (uid %d) under a process limit: %s: %s",
+             NOBODY_ID, call, strerror(errno));
+    return -1;
+}
+
 static void child_main(const struct job *job, struct shared *sh, int log_fd)
 {
     struct result *res;
@@ -280,8 +320,12 @@ static void child_main(const struct job *job, struct shared *sh, int log_fd)
     warm_up();
     sh->leader = getpid();
     hygiene_read(&sh->before);
-    if (!(res = rows_new(job->n)))
-        _exit(CHILD_NOMEM);
+    if (!(res = rows_new(job->n))) {
+        snprintf(sh->setup_error, sizeof sh->setup_error, "no memory for %d rows", job->n);
+        _exit(CHILD_SETUP);
+    }
+    if (drop_root(sh->setup_error, sizeof sh->setup_error) != 0)
+        _exit(CHILD_SETUP);
     g_calls = &sh->calls;
     t0 = clock_now();
     sh->rc = crawl_run(job, res);
@@ -369,6 +413,8 @@ static void classify_end(const struct shared *sh, struct run *run)
         return;
     if (sh->done)
         run->end = WIFEXITED(st) && WEXITSTATUS(st) == 0 ? RUN_RETURNED : RUN_DIED_AFTER;
+    else if (sh->setup_error[0] && WIFEXITED(st) && WEXITSTATUS(st) == CHILD_SETUP)
+        run->end = RUN_NO_START;
     else
         run->end = WIFSIGNALED(st) ? RUN_CRASHED : RUN_EXITED;
 }
@@ -445,6 +491,7 @@ int contract_init(void)
 static void take_report(const struct shared *sh, int n, struct run *run)
 {
     run->calls = sh->calls;
+    snprintf(run->setup_error, sizeof run->setup_error, "%s", sh->setup_error);
     if (!sh->done)
         return;
     run->rc = sh->rc;
@@ -513,7 +560,9 @@ static void end_text(const struct run *run, char *buf, size_t size)
     char sig[96];
     int st = run->status;
 
-    if (run->end == RUN_CRASHED)
+    if (run->end == RUN_NO_START)
+        snprintf(buf, size, "internal: %s", run->setup_error);
+    else if (run->end == RUN_CRASHED)
         snprintf(buf, size, "%s before crawl_run returned",
                  signal_text(WTERMSIG(st), sig, sizeof sig));
     else if (run->end == RUN_EXITED)

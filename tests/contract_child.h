@@ -37,6 +37,7 @@ enum run_end {
     RUN_HUNG,       /* killed at the time limit */
     RUN_RUNAWAY,    /* killed: started more than CONTRACT_RUNAWAY_TASKS */
     RUN_DIED_AFTER, /* crawl_run returned, then the child did not exit cleanly */
+    RUN_NO_START,   /* the child could not set up: crawl_run never ran (not the model's fault) */
 };
 
 struct run {
@@ -47,9 +48,10 @@ struct run {
     double wall_s;  /* how long crawl_run took */
     struct hygiene before, after;
     struct calls calls;
-    struct result *res;  /* the job's n rows as crawl_run left them */
-    char sanitizer[200]; /* the first sanitizer report line, or "" */
-    char output[1024];   /* the start of what the child printed */
+    struct result *res;    /* the job's n rows as crawl_run left them */
+    char sanitizer[200];   /* the first sanitizer report line, or "" */
+    char output[1024];     /* the start of what the child printed */
+    char setup_error[160]; /* RUN_NO_START: why */
 };
 
 /* Once, in main, before any fork: keep orphans of a killed run ours to reap

@@ -4,9 +4,11 @@
 # Builds FILE.c with the contract (tests/contract.c) in a private build
 # folder -- plain, and with AddressSanitizer or ThreadSanitizer when a check
 # needs one -- runs each of the model's checks in its own process under a
-# time limit, and prints the rubric of tests/rubric.conf. Last line:
-# "total: X / Y". Exit 0 full marks, 1 points lost, 2 bad usage, 3 when the
-# grader itself cannot build (not the student's fault).
+# time limit (run as root, the student's code runs as the user nobody under
+# a process limit: tests/contract_child.c), and prints the rubric of
+# tests/rubric.conf. Last line: "total: X / Y". Exit 0 full marks, 1 points
+# lost, 2 bad usage, 3 when the grader itself cannot build (not the
+# student's fault).
 set -uo pipefail
 
 usage="usage: tests/grade.sh [--json FILE] [--build-dir DIR] [--only CHECK,...] [--verbose] MODEL FILE.c"
@@ -98,7 +100,6 @@ trap 'exit 130' INT TERM
 
 # ---- build ----
 jobs=$(nproc 2>/dev/null || echo 2)
-declare -A built=()
 
 # Configure once (the folder is reused with --build-dir), build the shared
 # parts, then the contract linked with the submission. 0, 1 when the
