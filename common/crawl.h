@@ -79,5 +79,8 @@ int job_url(const char *base, int id, char *out, size_t size);
 int body_names_id(const char *body, size_t len, int id);
 void result_fail(struct result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int result_ok(const struct result *r);
+/* n rows that all start as failures ("not run"), so a row a model never
+ * fills is reported, not counted as a success or left out. free() them. */
+struct result *results_new(int n);
 
 #endif

@@ -62,20 +62,6 @@ static void peak_memory(struct cost *c)
     c->child_max_rss_kb = getrusage(RUSAGE_CHILDREN, &ru) == 0 ? ru.ru_maxrss : 0;
 }
 
-/* Every row starts as a failure, so a row a model never fills is reported,
- * not silently counted as a success or left out. */
-static struct result *results_new(int n)
-{
-    struct result *res = calloc((size_t)n + 1, sizeof *res);
-
-    for (int i = 0; res && i < n; i++) {
-        res[i].id = i + 1;
-        res[i].worker = -1;
-        result_fail(&res[i], "not run");
-    }
-    return res;
-}
-
 static int write_records(const char *path, const struct result *res, int n, double t0,
                          const char *prog)
 {

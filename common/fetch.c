@@ -48,6 +48,18 @@ int result_ok(const struct result *r)
     return r->status == 200 && r->error[0] == '\0';
 }
 
+struct result *results_new(int n)
+{
+    struct result *res = calloc((size_t)n + 1, sizeof *res);
+
+    for (int i = 0; res && i < n; i++) {
+        res[i].id = i + 1;
+        res[i].worker = -1;
+        result_fail(&res[i], "not run");
+    }
+    return res;
+}
+
 /* libcurl hands the body over in pieces: keep the start, count it all. */
 static size_t write_cb(char *data, size_t size, size_t nmemb, void *userp)
 {

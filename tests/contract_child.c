@@ -264,19 +264,6 @@ static void warm_up(void)
         __real_pthread_join(t, NULL);
 }
 
-/* Every row starts as a failure, as the driver prepares them. */
-static struct result *rows_new(int n)
-{
-    struct result *res = calloc((size_t)n + 1, sizeof *res);
-
-    for (int i = 0; res && i < n; i++) {
-        res[i].id = i + 1;
-        res[i].worker = -1;
-        result_fail(&res[i], "not run");
-    }
-    return res;
-}
-
 /* As root, become nobody, limited to NOBODY_NPROC threads and processes.
  * Root ignores RLIMIT_NPROC, so the only cap was the counters above, which
  * syscall(SYS_clone), vfork, posix_spawn or system() bypass; the kernel's
@@ -320,7 +307,7 @@ static void child_main(const struct job *job, struct shared *sh, int log_fd)
     warm_up();
     sh->leader = getpid();
     hygiene_read(&sh->before);
-    if (!(res = rows_new(job->n))) {
+    if (!(res = results_new(job->n))) {
         snprintf(sh->setup_error, sizeof sh->setup_error, "no memory for %d rows", job->n);
         _exit(CHILD_SETUP);
     }
