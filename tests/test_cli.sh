@@ -5,22 +5,11 @@
 # one line on stderr, nothing on stdout, exit 2; a dead server is exit 1.
 set -u
 bin=${1:?usage: test_cli.sh BIN_DIR}
-passed=0 failed=0
 out=$(mktemp) err=$(mktemp)
 trap 'rm -f "$out" "$err"' EXIT
 
-check() { # check NAME CONDITION...
-    local name=$1
-    shift
-    if "$@"; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-        echo "FAIL: $name"
-        sed 's/^/  stdout: /' "$out" | head -3
-        sed 's/^/  stderr: /' "$err" | head -3
-    fi
-}
+# shellcheck source=tests/check.sh
+. "$(dirname "${BASH_SOURCE[0]}")/check.sh"
 
 run() { # run MODEL ARGS... -> sets $rc, output in $out/$err
     "$bin/crawl-$1" "${@:2}" >"$out" 2>"$err"
@@ -51,5 +40,4 @@ for m in serial threadpool multiprocess async; do
     run $m -n 0 --url http://127.0.0.1:9 --format csv
     check "$m with no requests exits 0" [ $rc -eq 0 ]
 done
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+check_summary test_cli

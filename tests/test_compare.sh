@@ -9,7 +9,6 @@ bin=$(cd "${1:?usage: test_compare.sh BIN_DIR}" && pwd)
 root=$(cd "$(dirname "$0")/.." && pwd)
 compare=$root/compare.sh
 models="serial threadpool multiprocess async"
-passed=0 failed=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 out=$tmp/stdout err=$tmp/stderr
@@ -19,18 +18,8 @@ out=$tmp/stdout err=$tmp/stderr
 tag=compare-test-$$-$RANDOM
 export BUILD_DIR=${bin%/bin}
 
-check() { # NAME COMMAND...
-    local name=$1
-    shift
-    if "$@"; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-        echo "FAIL: $name"
-        sed 's/^/  stdout: /' "$out" | tail -n 5
-        sed 's/^/  stderr: /' "$err" | tail -n 5
-    fi
-}
+# shellcheck source=tests/check.sh
+. "$(dirname "${BASH_SOURCE[0]}")/check.sh"
 
 # compare.sh ARGS..., output in $out/$err, exit status in $rc.
 run() {
@@ -209,5 +198,4 @@ check "sweep.csv: 3 models x 3 levels" [ "$(lines "$tmp/sweep/sweep.csv")" -eq 1
 check "sweep table: a row per level" [ "$(grep -Ec '^ +(1|5|10) +[0-9.]+ s' "$out")" -eq 3 ]
 no_leftovers "after the sweep"
 
-echo "test_compare: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+check_summary test_compare
