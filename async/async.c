@@ -46,15 +46,17 @@ static int handle_done(struct pool *pool)
     struct CURLMsg *msg;
     int left;
     struct fetch *f;
+    CURLcode rc;
 
     while ((msg = curl_multi_info_read(pool->multi, &left))) {
         if (msg->msg != CURLMSG_DONE)
             continue;
+        rc = msg->data.result; /* msg does not survive the remove below */
         if (curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&f) != CURLE_OK ||
             curl_multi_remove_handle(pool->multi, f->easy) != CURLM_OK)
             return -1;
         pool->in_flight--;
-        fetch_finish(f, msg->data.result); /* CONC: handled as it completes */
+        fetch_finish(f, rc); /* CONC: handled as it completes */
         start_next(pool, f);
     }
     return 0;
@@ -105,8 +107,10 @@ int crawl_run(const struct job *job, struct result *res)
     if (rc == 0)
         rc = run_loop(&pool);
     for (int s = 0; s < made; s++) {
-        if (slot[s].res) /* still in flight after an error */
+        if (slot[s].res) { /* still in flight after an error: say so on its row */
             curl_multi_remove_handle(pool.multi, slot[s].easy);
+            fetch_finish(&slot[s], CURLE_ABORTED_BY_CALLBACK);
+        }
         fetch_cleanup(&slot[s]);
     }
     if (pool.multi && curl_multi_cleanup(pool.multi) != CURLM_OK)

@@ -104,9 +104,17 @@ static int apply(const struct model *m, struct options *opt, int c, const char *
         opt->job.n = (int)v;
         return 0;
     case 'w':
-        if (m->max_workers == 1 && parse_long(arg, 1, INT_MAX, &v) == 0)
-            v = 1; /* serial takes -w like the others and stays a pool of one */
-        else if (parse_long(arg, m->min_workers, m->max_workers, &v) != 0) {
+        if (m->max_workers == 1) { /* serial takes -w like the others: a pool of one */
+            if (parse_long(arg, 1, INT_MAX, &v) == 0) {
+                opt->job.nworkers = 1;
+                return 0;
+            }
+            snprintf(err, errsize,
+                     "--workers must be a positive integer (the %s model ignores it; got \"%s\")",
+                     m->name, arg);
+            return -1;
+        }
+        if (parse_long(arg, m->min_workers, m->max_workers, &v) != 0) {
             snprintf(err, errsize,
                      "--workers must be an integer %d..%d for the %s model (got \"%s\")",
                      m->min_workers, m->max_workers, m->name, arg);
@@ -143,6 +151,9 @@ static void explain_bad_option(int c, int argc, char **argv, char *err, size_t e
 
     if (c == ':')
         snprintf(err, errsize, "option %s needs a value; see --help", word);
+    else if (optopt && strncmp(word, "--", 2) == 0) /* --help=x */
+        snprintf(err, errsize, "option %.*s takes no value; see --help", (int)strcspn(word, "="),
+                 word);
     else if (optopt)
         snprintf(err, errsize, "unknown option -%c; see --help", optopt);
     else

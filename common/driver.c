@@ -92,6 +92,16 @@ static void report(const struct options *opt, const struct result *res, const st
     report_failures(stderr, prog, res, opt->job.n, FAILURES_SHOWN);
 }
 
+/* A report that never reached its reader (a full disk, a closed pipe) is
+ * a failure, not a success with nothing printed. */
+static int stdout_flushed(const char *prog)
+{
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return 0;
+    fprintf(stderr, "%s: writing the report failed: %s\n", prog, strerror(errno));
+    return -1;
+}
+
 int main(int argc, char **argv)
 {
     char prog[64], err[256];
@@ -104,7 +114,7 @@ int main(int argc, char **argv)
     snprintf(prog, sizeof prog, "crawl-%s", MODEL.name);
     switch (cli_parse(argc, argv, &MODEL, &opt, err, sizeof err)) {
     case CLI_EXIT_OK:
-        return 0;
+        return stdout_flushed(prog) == 0 ? 0 : 1;
     case CLI_USAGE:
         fprintf(stderr, "%s: %s\n", prog, err);
         return 2;
@@ -138,6 +148,8 @@ int main(int argc, char **argv)
     report(&opt, res, &c, prog);
     exit_code = tally_results(res, opt.job.n).failed ? 1 : 0;
     if (opt.records && write_records(opt.records, res, opt.job.n, t0, prog) != 0)
+        exit_code = 1;
+    if (stdout_flushed(prog) != 0)
         exit_code = 1;
     free(res);
     curl_global_cleanup();

@@ -5,13 +5,17 @@
  * only the counter that hands out work lives in one page mapped shared.
  * Ideal time: ceil(N / W) * d (100 x 1 s on 10 processes: 10 s).
  *
- * libcurl and fork: the driver calls curl_global_init() once, before the
- * fork, so every child inherits initialised global state and does not
- * repeat it; that state holds no connection. No easy handle exists before
- * the fork: each child makes its own and cleans it up before _exit(). */
+ * libcurl and fork: libcurl promises nothing about its state in a forked
+ * child, so nothing of it that carries a connection may cross the fork: no
+ * easy or multi handle exists before it, and each child makes its own and
+ * cleans it up before _exit(). The driver calls curl_global_init() once,
+ * before the fork (it is not thread-safe, and a child that repeated it
+ * would redo the TLS library's set-up per process); that global state holds
+ * no connection, so the children share nothing live. */
 #include "crawl.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -25,7 +29,9 @@ struct pool {
 };
 
 /* Hand out request indexes one by one; -1 when none is left.
- * A default mutex fails only when misused, so the calls are not checked. */
+ * Lock and unlock fail only when misused, so they are not checked. A worker
+ * killed while it holds the lock would block the others: it is held for
+ * one increment only, and no signal is expected there. */
 static int claim_next(struct pool *pool, int n)
 {
     int i = -1;
@@ -39,6 +45,7 @@ static int claim_next(struct pool *pool, int n)
 
 /* A result is far smaller than PIPE_BUF, so each write() is atomic: the
  * children can share one pipe without their records interleaving. */
+_Static_assert(sizeof(struct result) <= PIPE_BUF, "a result must fit one atomic pipe write");
 static int send_result(int fd, const struct result *r)
 {
     return write(fd, r, sizeof *r) == (ssize_t)sizeof *r ? 0 : -1;
@@ -80,20 +87,27 @@ static struct pool *pool_map(void)
     return pool;
 }
 
-/* Read results until every child has closed its end of the pipe. */
+/* Read results until every child has closed its end of the pipe. A bad
+ * record is skipped, not a reason to stop: the children still running
+ * would die writing to a pipe nobody reads. */
 static int collect_results(int in_fd, const struct job *job, struct result *res)
 {
     struct result r;
     ssize_t got;
+    int rc = 0;
 
     while ((got = read(in_fd, &r, sizeof r)) != 0) {
         if (got < 0 && errno == EINTR)
             continue;
-        if (got != (ssize_t)sizeof r || r.id < 1 || r.id > job->n)
-            return -1; /* not a record a child of ours wrote */
+        if (got < 0)
+            return -1;
+        if (got != (ssize_t)sizeof r || r.id < 1 || r.id > job->n) {
+            rc = -1; /* not a record a child of ours wrote */
+            continue;
+        }
         res[r.id - 1] = r;
     }
-    return 0;
+    return rc;
 }
 
 /* Fork the workers; returns how many started (pid[] filled). */

@@ -17,6 +17,27 @@ rubric=${GRADE_RUBRIC:-$src/tests/rubric.conf}
 check_limit=${GRADE_CHECK_LIMIT:-90} # seconds; the contract's own limit is far shorter
 export LC_ALL=C                       # ASCII quotes in compiler messages
 
+help() {
+    cat <<EOF
+$usage
+Grade a student's version of one model (serial, threadpool, multiprocess or
+async) with the suite's contract tests and print a rubric: each check, its
+points, PASS or FAIL with one line on what to fix, and last "total: X / Y".
+
+  --json FILE       also write Gradescope's results.json to FILE
+  --build-dir DIR   keep the build folders in DIR (later runs recompile only FILE.c)
+  --only CHECK,...  run only these checks
+  --verbose         show what a failing check printed (a sanitizer report, say)
+  -h, --help        show this help and exit
+  -V, --version     show the version and exit
+
+Points: tests/rubric.conf, or the file named by GRADE_RUBRIC.
+GRADE_CHECK_LIMIT: seconds one check may take (default 90).
+Exit status: 0 full marks, 1 points lost, 2 bad usage, 3 the grader itself
+could not be built.
+EOF
+}
+
 die_usage() {
     echo "grade.sh: $1 ($usage)" >&2
     exit 2
@@ -30,7 +51,8 @@ while [ $# -gt 0 ]; do
     --build-dir) [ $# -ge 2 ] || die_usage "--build-dir needs a directory"; build_dir=$2; shift 2 ;;
     --only) [ $# -ge 2 ] || die_usage "--only needs a list of checks"; only=$2; shift 2 ;;
     --verbose) verbose=1; shift ;;
-    -h | --help) echo "$usage"; exit 0 ;;
+    -h | --help) help; exit 0 ;;
+    -V | --version) echo "grade.sh $(sed -n 's/^project(.* VERSION \([0-9.]*\).*/\1/p' "$src/CMakeLists.txt")"; exit 0 ;;
     -*) die_usage "unknown option $1" ;;
     *) break ;;
     esac

@@ -27,6 +27,8 @@ for m in serial threadpool multiprocess async; do
     check "$m --help mentions --workers" grep -q -- --workers "$out"
     run $m --version
     check "$m --version" [ $rc -eq 0 -a "$(lines "$out")" -eq 1 -a ! -s "$err" ]
+    "$bin/crawl-$m" --version >/dev/full 2>"$err"
+    check "$m --version to a full disk exits 1" [ $? -eq 1 -a "$(lines "$err")" -eq 1 ]
     for bad in "-n -5" "-n ten" "--timeout-ms 0" "--format xml" "--no-such-flag" "--url" "-w -1"; do
         # shellcheck disable=SC2086 # the words are the arguments
         run $m $bad

@@ -150,6 +150,7 @@ static void test_common_cli_serial_ignores_workers(void **state)
     assert_int_equal(parse(&serial_model, &opt, err, args), CLI_RUN);
     assert_int_equal(opt.job.nworkers, 1);
     assert_int_equal(parse(&serial_model, &opt, err, zero), CLI_USAGE);
+    assert_non_null(strstr(err, "--workers must be a positive integer"));
 }
 
 /* Each bad command line: refused, and the one line names the flag. */
@@ -173,6 +174,7 @@ static void test_common_cli_bad_values(void **state)
         {{"--bogus"}, "unknown option --bogus"},
         {{"-x"}, "unknown option -x"},
         {{"--count"}, "option --count needs a value"},
+        {{"--help=x"}, "option --help takes no value"},
         {{"-n", "5", "extra"}, "unexpected argument \"extra\""},
     };
     struct options opt;

@@ -23,6 +23,7 @@ struct worker {
     pthread_t tid;
     int index; /* 0..nworkers-1, recorded in each result */
     struct pool *pool;
+    int failed; /* written by the thread, read by crawl_run after the join */
 };
 
 /* Hand out request indexes one by one; -1 when none is left.
@@ -44,8 +45,10 @@ static void *worker_main(void *arg)
     struct fetch f; /* this thread's own easy handle: never shared */
     int i;
 
-    if (fetch_init(&f, w->index) != 0)
-        return NULL; /* the other workers take this one's share */
+    if (fetch_init(&f, w->index) != 0) {
+        w->failed = 1; /* the other workers take this one's share */
+        return NULL;
+    }
     while ((i = claim_next(w->pool)) >= 0)
         fetch_one(&f, w->pool->job, i, &w->pool->res[i]); /* CONC: blocks this thread only */
     fetch_cleanup(&f);
@@ -71,7 +74,7 @@ int crawl_run(const struct job *job, struct result *res)
         }
     }
     for (int k = 0; k < started; k++) {
-        if (pthread_join(w[k].tid, NULL) != 0) /* CONC: all threads end before we return */
+        if (pthread_join(w[k].tid, NULL) != 0 || w[k].failed) /* CONC: all end before we return */
             rc = -1;
     }
     free(w);
