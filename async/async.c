@@ -109,7 +109,8 @@ int crawl_run(const struct job *job, struct result *res)
     for (int s = 0; s < made; s++) {
         if (slot[s].res) { /* still in flight after an error: say so on its row */
             curl_multi_remove_handle(pool.multi, slot[s].easy);
-            fetch_finish(&slot[s], CURLE_ABORTED_BY_CALLBACK);
+            slot[s].res->end_s = clock_now();
+            result_fail(slot[s].res, "aborted: the event loop failed");
         }
         fetch_cleanup(&slot[s]);
     }
