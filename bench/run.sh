@@ -95,7 +95,7 @@ check_fd_limit() {
 }
 
 main() {
-    local m n w bins=(delay-server)
+    local m n w table bins=(delay-server)
     parse_flags "" "--delay --count --workers --big --models --csv --build-dir" "$@"
     settle_settings
     lib_init
@@ -114,14 +114,15 @@ main() {
     done < <(plan_runs)
     server_stop
     say ""
-    awk -f "$TOOLS/svg_lib.awk" -f "$TOOLS/table.awk" -v style=text -v kind=bench -v big="$BIG" "$RESULTS"
+    table=$(awk -f "$TOOLS/svg_lib.awk" -f "$TOOLS/table.awk" -v style=text -v kind=bench \
+        -v big="$BIG" "$RESULTS")
+    say "$table"
     if [[ -n $CSV ]]; then
         cp "$RESULTS" "$CSV" || die "$EXIT_SETUP" "--csv: cannot write $CSV"
         say "Results: $CSV"
     fi
     # Exit 1 when any run misses its target (the table's last column).
-    awk -f "$TOOLS/svg_lib.awk" -f "$TOOLS/table.awk" -v style=text -v kind=bench -v big="$BIG" "$RESULTS" |
-        tail -n +3 | grep -q ' NO' && exit "$EXIT_FAILED"
+    tail -n +3 <<<"$table" | grep -q ' NO' && exit "$EXIT_FAILED"
     exit "$EXIT_OK"
 }
 

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# svg_lib.awk -- helpers the SVG charts share: colours, escaping, axes.
+# svg_lib.awk -- helpers the charts share: colours (SVG and terminal), escaping, axes.
 # POSIX awk (mawk): loaded with -f before the chart's own script.
 
 # One colour per model, the same in every chart (and close to the
@@ -10,6 +10,15 @@ function model_color(m) {
     if (m == "multiprocess") return "#9467bd"
     if (m == "async") return "#2ca02c"
     return "#7f7f7f"
+}
+
+# The same model's colour as an ANSI code, for the terminal charts.
+function ansi(m) {
+    if (m == "serial") return "31"
+    if (m == "threadpool") return "34"
+    if (m == "multiprocess") return "35"
+    if (m == "async") return "32"
+    return "39"
 }
 
 # What one "worker" of a model is called on an axis.

@@ -18,13 +18,6 @@ NR == 1 { read_header(); next }
     if (wall[n] + 0 > tmax) tmax = wall[n] + 0
 }
 
-function ansi(name) {
-    if (name == "serial") return "31"
-    if (name == "threadpool") return "34"
-    if (name == "multiprocess") return "35"
-    if (name == "async") return "32"
-    return "39"
-}
 
 # A bar of x cells; with UTF-8 the last cell is an eighth-block, so even a
 # bar one hundredth of the longest shows.

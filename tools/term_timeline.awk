@@ -42,13 +42,6 @@ $col["model"] == model {
     busy += re[k] - rs[k]
 }
 
-function ansi(m) {
-    if (m == "serial") return "31"
-    if (m == "threadpool") return "34"
-    if (m == "multiprocess") return "35"
-    if (m == "async") return "32"
-    return "39"
-}
 
 function paint(s, code) { return color ? "\033[" code "m" s "\033[0m" : s }
 
