@@ -10,15 +10,11 @@
 #include <string.h>
 
 static const struct option long_opts[] = {
-    {"url", required_argument, NULL, 'u'},
-    {"count", required_argument, NULL, 'n'},
-    {"workers", required_argument, NULL, 'w'},
-    {"timeout-ms", required_argument, NULL, 't'},
-    {"format", required_argument, NULL, 'f'},
-    {"records", required_argument, NULL, 'r'},
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},
-    {NULL, 0, NULL, 0},
+    {"url", required_argument, NULL, 'u'},      {"count", required_argument, NULL, 'n'},
+    {"workers", required_argument, NULL, 'w'},  {"timeout-ms", required_argument, NULL, 't'},
+    {"format", required_argument, NULL, 'f'},   {"records", required_argument, NULL, 'r'},
+    {"judge-fd", required_argument, NULL, 'J'}, {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},        {NULL, 0, NULL, 0},
 };
 
 static void print_help(const struct model *m)
@@ -32,6 +28,7 @@ static void print_help(const struct model *m)
            "  -t, --timeout-ms MS  per-request timeout, 1..%ld (default 30000)\n"
            "  -f, --format FMT     text or csv (default text)\n"
            "  -r, --records FILE   write every request as CSV to FILE\n"
+           "      --judge-fd N     report to the grader on descriptor N (tests/grade.sh)\n"
            "  -h, --help           show this help and exit\n"
            "  -V, --version        show the version and exit\n\n"
            "Exit status: 0 all requests succeeded, 1 some failed, 2 bad usage.\n",
@@ -84,6 +81,7 @@ static void set_defaults(const struct model *m, struct options *opt)
     opt->job.nworkers = m->default_workers;
     opt->job.timeout_ms = 30000;
     opt->format = FORMAT_TEXT;
+    opt->judge_fd = -1;
 }
 
 /* One option with its argument; 0, or -1 with err filled. */
@@ -139,6 +137,13 @@ static int apply(const struct model *m, struct options *opt, int c, const char *
         return 0;
     case 'r':
         opt->records = arg;
+        return 0;
+    case 'J':
+        if (parse_long(arg, 3, 1023, &v) != 0) {
+            snprintf(err, errsize, "--judge-fd must be a descriptor 3..1023 (got \"%s\")", arg);
+            return -1;
+        }
+        opt->judge_fd = (int)v;
         return 0;
     }
     return -1;

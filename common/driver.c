@@ -2,6 +2,7 @@
 /* driver.c -- the main() every model shares: parse the command line, build
  * the job, time crawl_run() and report. A model file holds only its model. */
 #include "driver.h"
+#include "judged.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -109,7 +110,7 @@ int main(int argc, char **argv)
     struct result *res;
     struct cost c = {0};
     double t0, cpu0;
-    int exit_code;
+    int run_rc, exit_code = 0;
 
     snprintf(prog, sizeof prog, "crawl-%s", MODEL.name);
     switch (cli_parse(argc, argv, &MODEL, &opt, err, sizeof err)) {
@@ -136,17 +137,31 @@ int main(int argc, char **argv)
         curl_global_cleanup();
         return 1;
     }
+    /* Under the grader only: the judge looks at this process before the run. */
+    if (opt.judge_fd >= 0 && judged_begin(opt.judge_fd, err, sizeof err) != 0) {
+        fprintf(stderr, "%s: %s\n", prog, err);
+        free(res);
+        curl_global_cleanup();
+        return 1;
+    }
     cpu0 = cpu_seconds();
     t0 = clock_now();
-    if (crawl_run(&opt.job, res) != 0)
+    run_rc = crawl_run(&opt.job, res);
+    if (run_rc != 0)
         fprintf(stderr,
                 "%s: the %s model reported an error; a request it did not run counts as failed\n",
                 prog, MODEL.name);
     c.wall_s = clock_now() - t0;
+    if (opt.judge_fd >= 0 &&
+        judged_end(opt.judge_fd, res, opt.job.n, run_rc, err, sizeof err) != 0) {
+        fprintf(stderr, "%s: %s\n", prog, err);
+        exit_code = 1;
+    }
     c.cpu_s = cpu_seconds() - cpu0;
     peak_memory(&c);
     report(&opt, res, &c, prog);
-    exit_code = tally_results(res, opt.job.n).failed ? 1 : 0;
+    if (tally_results(res, opt.job.n).failed)
+        exit_code = 1;
     if (opt.records && write_records(opt.records, res, opt.job.n, t0, prog) != 0)
         exit_code = 1;
     if (stdout_flushed(prog) != 0)

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: MIT */
+/* judged.c -- the report channel to tests/grade.sh's judge (--judge-fd N).
+ * The judge trusts none of it blindly: it checks the rows against the
+ * delay-server's own counts. The nonce only proves the lines came after
+ * the judge started this run, not from a file made in advance. */
+#include "judged.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define NONCE_MAX 64
+
+struct judged_calls *judged_calls;
+static char nonce[NONCE_MAX];
+
+/* One line from the judge, at most size-1 bytes, without the newline. */
+static int read_line(int fd, char *line, size_t size)
+{
+    size_t len = 0;
+
+    while (len + 1 < size) {
+        char c;
+        ssize_t got = read(fd, &c, 1); /* byte by byte: nothing read past the line */
+
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            return -1;
+        if (c == '\n') {
+            line[len] = '\0';
+            return 0;
+        }
+        line[len++] = c;
+    }
+    return -1;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t put = write(fd, buf, len);
+
+        if (put < 0 && errno == EINTR)
+            continue;
+        if (put <= 0)
+            return -1;
+        buf += put;
+        len -= (size_t)put;
+    }
+    return 0;
+}
+
+static int say(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int say(int fd, const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    int len;
+
+    va_start(ap, fmt);
+    len = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (len < 0)
+        return -1;
+    return write_all(fd, line, (size_t)len < sizeof line ? (size_t)len : sizeof line - 1);
+}
+
+/* Wait until the judge has looked and says "go". */
+static int await_go(int fd)
+{
+    char line[16];
+
+    return read_line(fd, line, sizeof line) == 0 && strcmp(line, "go") == 0 ? 0 : -1;
+}
+
+int judged_begin(int fd, char *err, size_t errsize)
+{
+    char line[NONCE_MAX + 8];
+    void *page;
+
+    if (read_line(fd, line, sizeof line) != 0 || strncmp(line, "nonce ", 6) != 0) {
+        snprintf(err, errsize, "--judge-fd %d: no nonce from the judge", fd);
+        return -1;
+    }
+    snprintf(nonce, sizeof nonce, "%s", line + 6);
+    /* Shared, so the counts of forked workers add up here too. */
+    page =
+        mmap(NULL, sizeof *judged_calls, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (page == MAP_FAILED) {
+        snprintf(err, errsize, "mmap: %s", strerror(errno));
+        return -1;
+    }
+    judged_calls = page;
+    if (say(fd, "ready %s\n", nonce) != 0 || await_go(fd) != 0) {
+        snprintf(err, errsize, "--judge-fd %d: the judge went away", fd);
+        return -1;
+    }
+    return 0;
+}
+
+/* An error text on one line: no newline or control byte reaches the judge. */
+static void one_line(const char *in, char *out, size_t size)
+{
+    size_t k = 0;
+
+    for (; in[k] && k + 1 < size; k++)
+        out[k] = (in[k] < ' ' || in[k] == 0x7f) ? ' ' : in[k];
+    out[k] = '\0';
+}
+
+int judged_end(int fd, const struct result *res, int n, int rc, char *err, size_t errsize)
+{
+    const struct judged_calls *c = judged_calls;
+    char error[CRAWL_ERR_MAX];
+    int bad = 0;
+
+    for (int i = 0; i < n && !bad; i++) {
+        one_line(res[i].error, error, sizeof error);
+        bad = say(fd, "row %d %d %d %ld %.6f %.6f |%s\n", res[i].id, res[i].worker, res[i].status,
+                  res[i].bytes, res[i].start_s, res[i].end_s, error);
+    }
+    if (!bad)
+        bad = say(fd, "calls %ld %ld %ld %ld %ld %ld\n", c->easy_inits, c->easy_cleanups,
+                  c->threads_created, c->threads_joined, c->forks, c->private_locks);
+    if (bad || say(fd, "end %s %d\n", nonce, rc) != 0 || await_go(fd) != 0) {
+        snprintf(err, errsize, "--judge-fd %d: the judge went away", fd);
+        return -1;
+    }
+    return 0;
+}
