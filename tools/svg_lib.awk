@@ -2,14 +2,18 @@
 # svg_lib.awk -- helpers the charts share: colours (SVG and terminal), escaping, axes.
 # POSIX awk (mawk): loaded with -f before the chart's own script.
 
-# One colour per model, the same in every chart (and close to the
-# terminal's: red, blue, magenta, green).
+# One colour per model, the same in every chart (and in report.html):
+# Okabe and Ito's palette, which colour-blind readers tell apart; the four
+# classroom models also differ in lightness, so greyscale keeps them apart
+# (and every series carries its name as text as well).
 function model_color(m) {
-    if (m == "serial") return "#d62728"
-    if (m == "threadpool") return "#1f77b4"
-    if (m == "multiprocess") return "#9467bd"
-    if (m == "async") return "#2ca02c"
-    return "#7f7f7f"
+    if (m == "serial") return "#cc79a7"
+    if (m == "threadpool") return "#0072b2"
+    if (m == "multiprocess") return "#d55e00"
+    if (m == "async") return "#e69f00"
+    if (m == "hybrid") return "#009e73"
+    if (m == "async-blocking") return "#56b4e9"
+    return "#666666"
 }
 
 # The same model's colour as an ANSI code, for the terminal charts.
