@@ -8,12 +8,15 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const struct option long_opts[] = {
     {"url", required_argument, NULL, 'u'},      {"count", required_argument, NULL, 'n'},
     {"workers", required_argument, NULL, 'w'},  {"timeout-ms", required_argument, NULL, 't'},
     {"format", required_argument, NULL, 'f'},   {"records", required_argument, NULL, 'r'},
-    {"judge-fd", required_argument, NULL, 'J'}, {"help", no_argument, NULL, 'h'},
+    {"judge-fd", required_argument, NULL, 'J'}, {"retries", required_argument, NULL, 'R'},
+    {"work-us", required_argument, NULL, 'W'},  {"processes", required_argument, NULL, 'p'},
+    {"proxy", required_argument, NULL, 'P'},    {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},        {NULL, 0, NULL, 0},
 };
 
@@ -28,6 +31,13 @@ static void print_help(const struct model *m)
            "  -t, --timeout-ms MS  per-request timeout, 1..%ld (default 30000)\n"
            "  -f, --format FMT     text or csv (default text)\n"
            "  -r, --records FILE   write every request as CSV to FILE\n"
+           "      --retries N      retry a 5xx, a reset or a timeout up to N times,\n"
+           "                       0..%d (default 0), with exponential backoff\n"
+           "      --work-us US     after each fetched page, US microseconds of CPU\n"
+           "                       work on it, 0..%ld (default 0)\n"
+           "%s"
+           "      --proxy URL      send the requests through this HTTP proxy (default:\n"
+           "                       none; http_proxy and the like are ignored)\n"
            "      --judge-fd N     report to the grader on descriptor N (tests/grade.sh)\n"
            "  -h, --help           show this help and exit\n"
            "  -V, --version        show the version and exit\n\n"
@@ -36,7 +46,10 @@ static void print_help(const struct model *m)
            m->min_workers == 0   ? "; most requests in flight, 0 = all at once"
            : m->max_workers == 1 ? "; accepted and ignored: one worker"
                                  : "",
-           CRAWL_TIMEOUT_MAX);
+           CRAWL_TIMEOUT_MAX, CRAWL_RETRIES_MAX, CRAWL_WORK_US_MAX,
+           m->takes_processes
+               ? "  -p, --processes P    worker processes, 1..1000 (default: the cores)\n"
+               : "");
 }
 
 /* Strict: the whole string is a decimal integer within [lo, hi]. */
@@ -53,11 +66,17 @@ static int parse_long(const char *s, long lo, long hi, long *out)
     return 0;
 }
 
+static int is_http_url(const char *url)
+{
+    return (strncmp(url, "http://", 7) == 0 && url[7]) ||
+           (strncmp(url, "https://", 8) == 0 && url[8]);
+}
+
 static int set_url(struct options *opt, const char *url, char *err, size_t errsize)
 {
     size_t len = strlen(url);
 
-    if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) {
+    if (!is_http_url(url)) {
         snprintf(err, errsize, "--url must start with http:// or https:// (got \"%s\")", url);
         return -1;
     }
@@ -72,6 +91,14 @@ static int set_url(struct options *opt, const char *url, char *err, size_t errsi
     return 0;
 }
 
+/* The hybrid model's default: one process per core. */
+static int default_processes(void)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+    return cores < 1 ? 1 : cores > 1000 ? 1000 : (int)cores;
+}
+
 static void set_defaults(const struct model *m, struct options *opt)
 {
     memset(opt, 0, sizeof *opt);
@@ -80,8 +107,56 @@ static void set_defaults(const struct model *m, struct options *opt)
     opt->job.n = 100;
     opt->job.nworkers = m->default_workers;
     opt->job.timeout_ms = 30000;
+    opt->job.nprocs = m->takes_processes ? default_processes() : 0;
     opt->format = FORMAT_TEXT;
     opt->judge_fd = -1;
+}
+
+/* The options of the later lessons: retries, CPU work, processes, proxy. */
+static int apply_lesson_option(const struct model *m, struct options *opt, int c, const char *arg,
+                               char *err, size_t errsize)
+{
+    long v;
+
+    switch (c) {
+    case 'R':
+        if (parse_long(arg, 0, CRAWL_RETRIES_MAX, &v) != 0) {
+            snprintf(err, errsize, "--retries must be an integer 0..%d (got \"%s\")",
+                     CRAWL_RETRIES_MAX, arg);
+            return -1;
+        }
+        opt->job.retries = (int)v;
+        return 0;
+    case 'W':
+        if (parse_long(arg, 0, CRAWL_WORK_US_MAX, &v) != 0) {
+            snprintf(err, errsize, "--work-us must be an integer 0..%ld (got \"%s\")",
+                     CRAWL_WORK_US_MAX, arg);
+            return -1;
+        }
+        opt->job.work_us = v;
+        return 0;
+    case 'p':
+        if (!m->takes_processes) {
+            snprintf(err, errsize,
+                     "--processes is the hybrid model's option; the %s model takes -w only",
+                     m->name);
+            return -1;
+        }
+        if (parse_long(arg, 1, 1000, &v) != 0) {
+            snprintf(err, errsize, "--processes must be an integer 1..1000 (got \"%s\")", arg);
+            return -1;
+        }
+        opt->job.nprocs = (int)v;
+        return 0;
+    case 'P':
+        if (!is_http_url(arg)) {
+            snprintf(err, errsize, "--proxy must be an http:// URL (got \"%s\")", arg);
+            return -1;
+        }
+        opt->job.proxy = arg;
+        return 0;
+    }
+    return -1;
 }
 
 /* One option with its argument; 0, or -1 with err filled. */
@@ -146,7 +221,7 @@ static int apply(const struct model *m, struct options *opt, int c, const char *
         opt->judge_fd = (int)v;
         return 0;
     }
-    return -1;
+    return apply_lesson_option(m, opt, c, arg, err, errsize);
 }
 
 /* getopt_long's own messages are off (opterr = 0): ours name the fix. */
@@ -173,7 +248,7 @@ enum cli_action cli_parse(int argc, char **argv, const struct model *m, struct o
     set_defaults(m, opt);
     opterr = 0;
     optind = 1; /* callable more than once (the tests do) */
-    while ((c = getopt_long(argc, argv, ":u:n:w:t:f:r:hV", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":u:n:w:t:f:r:p:hV", long_opts, NULL)) != -1) {
         if (c == 'h') {
             print_help(m);
             return CLI_EXIT_OK;

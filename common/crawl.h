@@ -18,7 +18,11 @@ struct job {
     const char *base_url; /* e.g. http://127.0.0.1:8080, no trailing slash */
     int n;                /* number of requests */
     int nworkers;         /* pool size; async: most in flight, 0 = all */
-    long timeout_ms;      /* per request, connect included */
+    long timeout_ms;      /* per attempt, connect included */
+    int retries;          /* extra attempts after a 5xx, a reset or a timeout */
+    long work_us;         /* CPU work per fetched page, in microseconds */
+    int nprocs;           /* hybrid: worker processes (0 for the other models) */
+    const char *proxy;    /* --proxy URL, or NULL: no proxy, whatever the environment */
 };
 
 /* The outcome of one request. A plain fixed-size struct on purpose: a
@@ -27,7 +31,8 @@ struct result {
     int id;                    /* the id asked for: 1..n */
     int worker;                /* thread index, process index or async slot */
     int status;                /* HTTP status, 0 when there was no response */
-    long bytes;                /* body bytes received */
+    long bytes;                /* body bytes received (last attempt) */
+    int attempts;              /* 1 + retries made; 0 when never started */
     double start_s, end_s;     /* clock_now() at start and end */
     char error[CRAWL_ERR_MAX]; /* "" when the request succeeded */
 };
@@ -43,6 +48,7 @@ struct model {
     int default_workers; /* -w when not given */
     int min_workers;     /* async allows 0 (unlimited) */
     int max_workers;     /* serial is a pool of exactly one */
+    int takes_processes; /* hybrid: -p/--processes; any other model refuses it */
 };
 extern const struct model MODEL;
 
@@ -55,6 +61,10 @@ struct fetch {
     char body[CRAWL_BODY_MAX];
     size_t body_len; /* bytes kept in body[] */
     char curl_err[CURL_ERROR_SIZE];
+    const struct job *job; /* the job of the request in flight */
+    double retry_at;       /* clock_now() when a retried request may start again */
+    unsigned jitter_seed;  /* rand_r state for the backoff's jitter */
+    unsigned long digest;  /* what --work-us computed: kept so it is not optimised away */
 };
 
 /* Seconds on the monotonic clock, shared by all threads and processes. */
@@ -70,15 +80,27 @@ void fetch_one(struct fetch *f, const struct job *job, int i, struct result *r);
 
 /* fetch_one in two halves, for a model that drives transfers itself (async):
  * fetch_start points the handle at request i and stamps r->start_s; returns
- * 0, or -1 with r finished as failed. fetch_finish judges the transfer. */
+ * 0, or -1 with r finished as failed. fetch_finish judges the transfer and
+ * returns FETCH_DONE, or FETCH_RETRY when the attempt failed in a way worth
+ * another (5xx, reset, timeout) and job->retries allows it: the request is
+ * still f's, to be started again with fetch_retry() at f->retry_at. */
+enum fetch_outcome { FETCH_DONE, FETCH_RETRY };
 int fetch_start(struct fetch *f, const struct job *job, int i, struct result *r);
-void fetch_finish(struct fetch *f, CURLcode rc);
+enum fetch_outcome fetch_finish(struct fetch *f, CURLcode rc);
+void fetch_retry(struct fetch *f);
+/* The blocking rest of fetch_one after fetch_start: every attempt, with
+ * the backoff slept in between. */
+void fetch_perform(struct fetch *f);
 
 /* Driver helpers, public so tests reach them. */
 int job_url(const char *base, int id, char *out, size_t size);
 int body_names_id(const char *body, size_t len, int id);
 void result_fail(struct result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int result_ok(const struct result *r);
+/* The wait before attempt `attempt` + 1: exponential, capped, with jitter. */
+double backoff_s(int attempt, unsigned *seed);
+/* About us microseconds of this thread's CPU time spent hashing the body. */
+unsigned long cpu_work(const char *body, size_t len, long us);
 /* n rows that all start as failures ("not run"), so a row a model never
  * fills is reported, not counted as a success or left out. free() them. */
 struct result *results_new(int n);

@@ -2,9 +2,11 @@
 /* driver.c -- the main() every model shares: parse the command line, build
  * the job, time crawl_run() and report. A model file holds only its model. */
 #include "driver.h"
+#include "forked.h"
 #include "judged.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -126,6 +128,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: %s\n", prog, err);
         return 2;
     }
+    /* A write to a connection the server closed must be an error libcurl
+     * reports on that request's row, not a signal that kills the process:
+     * with CURLOPT_NOSIGNAL set, libcurl does not ignore SIGPIPE itself. */
+    if (signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
+        fprintf(stderr, "%s: cannot ignore SIGPIPE: %s\n", prog, strerror(errno));
+        return 1;
+    }
     /* Once, before any thread or process starts: libcurl's global state. */
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         fprintf(stderr, "%s: curl_global_init failed\n", prog);
@@ -159,6 +168,7 @@ int main(int argc, char **argv)
     }
     c.cpu_s = cpu_seconds() - cpu0;
     peak_memory(&c);
+    c.children = forked_children(&c.children_pss_kb);
     report(&opt, res, &c, prog);
     if (tally_results(res, opt.job.n).failed)
         exit_code = 1;

@@ -9,6 +9,8 @@
 #include <stdio.h>
 
 #define CRAWL_TIMEOUT_MAX 3600000L
+#define CRAWL_RETRIES_MAX 20
+#define CRAWL_WORK_US_MAX 10000000L /* 10 s of CPU a page */
 
 enum format { FORMAT_TEXT, FORMAT_CSV };
 
@@ -35,10 +37,13 @@ struct cost {
     double cpu_s;          /* user + sys, this process and reaped children */
     long max_rss_kb;       /* peak resident set of this process */
     long child_max_rss_kb; /* peak of the largest child, 0 without children */
+    int children;          /* worker processes that reported their memory */
+    long children_pss_kb;  /* their proportional set sizes, summed (forked.c) */
 };
 
 struct tally {
     int ok, failed;
+    long attempts; /* every attempt of every request: > ok + failed after retries */
 };
 
 struct tally tally_results(const struct result *res, int n);

@@ -3,11 +3,20 @@
  * a success is a 200 whose body names the id that was asked for. */
 #include "crawl.h"
 
+#include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+/* Backoff between attempts: 50 ms, 100 ms, 200 ms ... at most 1 s, each
+ * scaled by a random factor in [0.5, 1) so retries spread out instead of
+ * returning to the server all together. */
+#define BACKOFF_BASE_S 0.050
+#define BACKOFF_MAX_S  1.0
 
 double clock_now(void)
 {
@@ -48,6 +57,44 @@ int result_ok(const struct result *r)
     return r->status == 200 && r->error[0] == '\0';
 }
 
+double backoff_s(int attempt, unsigned *seed)
+{
+    double wait = BACKOFF_BASE_S;
+
+    for (int k = 1; k < attempt && wait < BACKOFF_MAX_S; k++)
+        wait *= 2;
+    if (wait > BACKOFF_MAX_S)
+        wait = BACKOFF_MAX_S;
+    return wait * (0.5 + 0.5 * (double)rand_r(seed) / ((double)RAND_MAX + 1.0));
+}
+
+static double thread_cpu_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts); /* cannot fail on Linux */
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A crawler parses what it fetched; this stands in for that: FNV-1a over
+ * the body, round after round, until this thread has used `us` of CPU time.
+ * Measured on the thread's own CPU clock, not the wall clock, so a busy
+ * machine makes it take longer, never do less work. */
+unsigned long cpu_work(const char *body, size_t len, long us)
+{
+    double until = thread_cpu_now() + (double)us / 1e6;
+    uint64_t h = 1469598103934665603ULL;
+
+    do {
+        for (int round = 0; round < 16; round++) {
+            for (size_t k = 0; k < len; k++)
+                h = (h ^ (unsigned char)body[k]) * 1099511628211ULL;
+            h = (h ^ (uint64_t)round) * 1099511628211ULL; /* an empty body still works */
+        }
+    } while (thread_cpu_now() < until);
+    return (unsigned long)h;
+}
+
 struct result *results_new(int n)
 {
     struct result *res = calloc((size_t)n + 1, sizeof *res);
@@ -80,10 +127,13 @@ int fetch_init(struct fetch *f, int worker)
 
     memset(f, 0, sizeof *f);
     f->worker = worker;
+    f->jitter_seed = (unsigned)worker * 2654435761u + (unsigned)getpid();
     f->easy = curl_easy_init();
     if (!f->easy)
         return -1;
-    /* NOSIGNAL: no SIGALRM for timeouts, which threads could not share. */
+    /* NOSIGNAL: libcurl must not use SIGALRM for its timeouts (threads
+     * cannot share one alarm). With it, libcurl also leaves SIGPIPE alone,
+     * so the driver ignores SIGPIPE itself (driver.c). */
     rc = curl_easy_setopt(f->easy, CURLOPT_NOSIGNAL, 1L);
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(f->easy, CURLOPT_WRITEFUNCTION, write_cb);
@@ -93,6 +143,10 @@ int fetch_init(struct fetch *f, int worker)
         rc = curl_easy_setopt(f->easy, CURLOPT_ERRORBUFFER, f->curl_err);
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(f->easy, CURLOPT_PRIVATE, f);
+    /* The job is plain HTTP: refuse file://, gopher:// and the rest, also
+     * on a redirect (libcurl 7.85+; the option names the schemes). */
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(f->easy, CURLOPT_PROTOCOLS_STR, "http,https");
     if (rc != CURLE_OK) {
         fetch_cleanup(f);
         return -1;
@@ -106,6 +160,16 @@ void fetch_cleanup(struct fetch *f)
     f->easy = NULL;
 }
 
+/* The local server is reached directly: a school machine's http_proxy
+ * would otherwise send every request to the proxy (and fail). A --proxy
+ * URL is used for every request; the environment never is. */
+static CURLcode set_proxy(CURL *easy, const char *proxy)
+{
+    if (proxy)
+        return curl_easy_setopt(easy, CURLOPT_PROXY, proxy);
+    return curl_easy_setopt(easy, CURLOPT_NOPROXY, "*");
+}
+
 int fetch_start(struct fetch *f, const struct job *job, int i, struct result *r)
 {
     char url[CRAWL_URL_MAX];
@@ -114,45 +178,123 @@ int fetch_start(struct fetch *f, const struct job *job, int i, struct result *r)
     memset(r, 0, sizeof *r);
     r->id = i + 1;
     r->worker = f->worker;
+    r->attempts = 1;
     r->start_s = clock_now();
     f->res = r;
+    f->retry_at = 0;
+    f->job = job;
     f->body_len = 0;
     f->curl_err[0] = '\0';
     if (job_url(job->base_url, r->id, url, sizeof url) == 0)
         rc = curl_easy_setopt(f->easy, CURLOPT_URL, url); /* curl copies it */
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(f->easy, CURLOPT_TIMEOUT_MS, job->timeout_ms);
+    if (rc == CURLE_OK)
+        rc = set_proxy(f->easy, job->proxy);
     if (rc != CURLE_OK) {
+        f->job = NULL; /* no retry for a handle that could not be set up */
         fetch_finish(f, rc);
         return -1;
     }
     return 0;
 }
 
-void fetch_finish(struct fetch *f, CURLcode rc)
+/* Worth another attempt: the server failed (5xx), the connection was reset
+ * or closed without an answer, or the attempt timed out. Not a wrong page,
+ * a 404, or a refused connection: trying again would get the same. */
+static int worth_retrying(CURLcode rc, long status)
 {
-    struct result *r = f->res;
+    switch (rc) {
+    case CURLE_OK:
+        return status >= 500 && status <= 599;
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_OPERATION_TIMEDOUT:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* Judge one attempt into r; returns the HTTP status (0: none). */
+static long judge(struct fetch *f, struct result *r, CURLcode rc)
+{
     long status = 0;
 
-    r->end_s = clock_now();
-    f->res = NULL;
     if (rc != CURLE_OK) {
         result_fail(r, "%s", f->curl_err[0] ? f->curl_err : curl_easy_strerror(rc));
-        return;
+        return 0;
     }
     if (curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK) {
         result_fail(r, "no HTTP status");
-        return;
+        return 0;
     }
     r->status = (int)status;
     if (status != 200)
         result_fail(r, "HTTP %ld", status);
     else if (!body_names_id(f->body, f->body_len, r->id))
         result_fail(r, "wrong page: the body does not name id %d", r->id);
+    return status;
+}
+
+enum fetch_outcome fetch_finish(struct fetch *f, CURLcode rc)
+{
+    struct result *r = f->res;
+    const struct job *job = f->job;
+    long status = judge(f, r, rc);
+
+    r->end_s = clock_now();
+    if (job && !result_ok(r) && r->attempts <= job->retries && worth_retrying(rc, status)) {
+        f->retry_at = r->end_s + backoff_s(r->attempts, &f->jitter_seed);
+        return FETCH_RETRY; /* the row stays f's: one row per request */
+    }
+    f->res = NULL;
+    f->job = NULL;
+    if (job && job->work_us > 0 && result_ok(r))
+        f->digest = cpu_work(f->body, f->body_len, job->work_us);
+    return FETCH_DONE;
+}
+
+void fetch_retry(struct fetch *f)
+{
+    struct result *r = f->res;
+
+    r->attempts++;
+    r->status = 0;
+    r->bytes = 0;
+    r->error[0] = '\0';
+    f->retry_at = 0;
+    f->body_len = 0;
+    f->curl_err[0] = '\0';
+}
+
+/* Blocking: the backoff is a plain sleep, as a blocked worker has nothing
+ * else to do; the event loops (window.c) wait for it without blocking. */
+static void sleep_until(double when)
+{
+    double left = when - clock_now();
+    struct timespec ts;
+
+    if (left <= 0)
+        return;
+    ts.tv_sec = (time_t)left;
+    ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) /* a signal: sleep the rest */
+        ;
+}
+
+void fetch_perform(struct fetch *f)
+{
+    while (fetch_finish(f, curl_easy_perform(f->easy)) == FETCH_RETRY) {
+        sleep_until(f->retry_at);
+        fetch_retry(f);
+    }
 }
 
 void fetch_one(struct fetch *f, const struct job *job, int i, struct result *r)
 {
     if (fetch_start(f, job, i, r) == 0)
-        fetch_finish(f, curl_easy_perform(f->easy));
+        fetch_perform(f);
 }

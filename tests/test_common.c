@@ -13,10 +13,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
-static const struct model pool_model = {"threadpool", 10, 1, 1000};
-static const struct model async_model = {"async", 0, 0, CRAWL_COUNT_MAX};
-static const struct model serial_model = {"serial", 1, 1, 1};
+static const struct model pool_model = {
+    .name = "threadpool", .default_workers = 10, .min_workers = 1, .max_workers = 1000};
+static const struct model async_model = {
+    .name = "async", .default_workers = 0, .min_workers = 0, .max_workers = CRAWL_COUNT_MAX};
+static const struct model serial_model = {
+    .name = "serial", .default_workers = 1, .min_workers = 1, .max_workers = 1};
+static const struct model hybrid_model = {.name = "hybrid",
+                                          .default_workers = 0,
+                                          .min_workers = 0,
+                                          .max_workers = CRAWL_COUNT_MAX,
+                                          .takes_processes = 1};
 
 /* ---- job URLs and the body check ---- */
 
@@ -107,8 +117,32 @@ static void test_common_cli_defaults(void **state)
     assert_int_equal(opt.job.timeout_ms, 30000);
     assert_int_equal(opt.format, FORMAT_TEXT);
     assert_null(opt.records);
+    assert_int_equal(opt.job.retries, 0);
+    assert_int_equal(opt.job.work_us, 0);
+    assert_int_equal(opt.job.nprocs, 0);
+    assert_null(opt.job.proxy); /* no proxy, whatever http_proxy says */
     assert_int_equal(parse(&async_model, &opt, err, none), CLI_RUN);
     assert_int_equal(opt.job.nworkers, 0); /* async: unlimited by default */
+    assert_int_equal(parse(&hybrid_model, &opt, err, none), CLI_RUN);
+    assert_int_equal(opt.job.nprocs, (int)sysconf(_SC_NPROCESSORS_ONLN)); /* a process a core */
+}
+
+static void test_common_cli_lesson_options(void **state)
+{
+    struct options opt;
+    char err[256];
+    const char *args[] = {"--retries",          "6", "--work-us", "2000", "--proxy",
+                          "http://127.0.0.1:9", NULL};
+    const char *procs[] = {"-p", "3", "-w", "4", NULL};
+
+    (void)state;
+    assert_int_equal(parse(&pool_model, &opt, err, args), CLI_RUN);
+    assert_int_equal(opt.job.retries, 6);
+    assert_int_equal(opt.job.work_us, 2000);
+    assert_string_equal(opt.job.proxy, "http://127.0.0.1:9");
+    assert_int_equal(parse(&hybrid_model, &opt, err, procs), CLI_RUN);
+    assert_int_equal(opt.job.nprocs, 3);
+    assert_int_equal(opt.job.nworkers, 4);
 }
 
 static void test_common_cli_good_values(void **state)
@@ -176,6 +210,14 @@ static void test_common_cli_bad_values(void **state)
         {{"--count"}, "option --count needs a value"},
         {{"--help=x"}, "option --help takes no value"},
         {{"-n", "5", "extra"}, "unexpected argument \"extra\""},
+        {{"--url", "http://"}, "--url must start with http://"},
+        {{"--url", "file:///etc/passwd"}, "--url must start with http://"},
+        {{"--retries", "21"}, "--retries must be an integer 0..20"},
+        {{"--retries", "-1"}, "--retries"},
+        {{"--work-us", "x"}, "--work-us must be an integer 0..10000000"},
+        {{"--proxy", "socks5://x"}, "--proxy must be an http:// URL"},
+        {{"-p", "2"}, "--processes is the hybrid model's option; the threadpool model"},
+        {{"--processes", "2"}, "--processes is the hybrid model's option"},
     };
     struct options opt;
     char err[256];
@@ -218,8 +260,14 @@ static char *capture(void (*write_fn)(FILE *, void *), void *arg)
     return buf;
 }
 
-static const struct job sample_job = {"http://127.0.0.1:1", 3, 2, 1000};
-static const struct cost sample_cost = {1.5, 0.25, 9000, 3000};
+static const struct job sample_job = {
+    .base_url = "http://127.0.0.1:1", .n = 3, .nworkers = 2, .timeout_ms = 1000, .work_us = 500};
+static const struct cost sample_cost = {.wall_s = 1.5,
+                                        .cpu_s = 0.25,
+                                        .max_rss_kb = 9000,
+                                        .child_max_rss_kb = 3000,
+                                        .children = 2,
+                                        .children_pss_kb = 1200};
 
 static void write_csv(FILE *out, void *arg)
 {
@@ -241,6 +289,7 @@ static void sample_results(struct result res[3])
                                  .worker = i % 2,
                                  .status = 200,
                                  .bytes = 40,
+                                 .attempts = 1 + i,
                                  .start_s = 100.0 + i,
                                  .end_s = 100.5 + i};
     res[2].status = 500;
@@ -256,8 +305,9 @@ static void test_common_csv_row_has_the_columns(void **state)
     sample_results(res);
     text = capture(write_csv, res);
     assert_string_equal(text, "model,requests,workers,ok,failed,wall_s,cpu_s,max_rss_kb,"
-                              "child_max_rss_kb\n"
-                              "threadpool,3,2,2,1,1.500000,0.250000,9000,3000\n");
+                              "child_max_rss_kb,attempts,processes,children,children_pss_kb,"
+                              "work_us\n"
+                              "threadpool,3,2,2,1,1.500000,0.250000,9000,3000,6,0,2,1200,500\n");
     free(text);
 }
 
@@ -269,10 +319,10 @@ static void test_common_records_one_row_per_request(void **state)
     (void)state;
     sample_results(res);
     text = capture(write_records, res);
-    assert_string_equal(text, "id,worker,start_s,end_s,status,bytes,error\n"
-                              "1,0,0.000000,0.500000,200,40,\n"
-                              "2,1,1.000000,1.500000,200,40,\n"
-                              "3,0,2.000000,2.500000,500,40,\"HTTP 500, \"\"retry\"\"\"\n");
+    assert_string_equal(text, "id,worker,start_s,end_s,status,bytes,attempts,error\n"
+                              "1,0,0.000000,0.500000,200,40,1,\n"
+                              "2,1,1.000000,1.500000,200,40,2,\n"
+                              "3,0,2.000000,2.500000,500,40,3,\"HTTP 500, \"\"retry\"\"\"\n");
     free(text);
 }
 
@@ -286,6 +336,49 @@ static void test_common_tally_counts_failures(void **state)
     t = tally_results(res, 3);
     assert_int_equal(t.ok, 2);
     assert_int_equal(t.failed, 1);
+    assert_int_equal(t.attempts, 6); /* 1 + 2 + 3: every attempt, each row once */
+}
+
+/* Exponential: 50, 100, 200 ... ms, capped at 1 s, times a jitter in [0.5, 1). */
+static void test_common_backoff_doubles_with_jitter(void **state)
+{
+    unsigned seed = 7;
+
+    (void)state;
+    for (int round = 0; round < 200; round++) {
+        for (int attempt = 1; attempt <= 8; attempt++) {
+            double full = attempt >= 6 ? 1.0 : 0.050 * (1 << (attempt - 1));
+            double wait = backoff_s(attempt, &seed);
+
+            if (wait < full * 0.5 || wait >= full)
+                fail_msg("attempt %d waits %.4f s, not in [%.4f, %.4f)", attempt, wait, full * 0.5,
+                         full);
+        }
+    }
+}
+
+static double thread_cpu_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* --work-us is CPU time, not a sleep: this thread's CPU clock moves by at
+ * least the amount asked for; and the same body gives the same digest
+ * for the same number of rounds (an empty body still does work). */
+static void test_common_cpu_work_uses_the_cpu(void **state)
+{
+    const char body[] = "{\"id\":1,\"delay_ms\":50}";
+    double t0 = thread_cpu_s();
+
+    (void)state;
+    cpu_work(body, sizeof body - 1, 20000);
+    assert_true(thread_cpu_s() - t0 >= 0.020);
+    t0 = thread_cpu_s();
+    cpu_work("", 0, 5000);
+    assert_true(thread_cpu_s() - t0 >= 0.005);
 }
 
 int main(void)
@@ -298,12 +391,15 @@ int main(void)
         cmocka_unit_test(test_common_error_text_is_truncated_not_overflowed),
         cmocka_unit_test(test_common_cli_defaults),
         cmocka_unit_test(test_common_cli_good_values),
+        cmocka_unit_test(test_common_cli_lesson_options),
         cmocka_unit_test(test_common_cli_serial_ignores_workers),
         cmocka_unit_test(test_common_cli_bad_values),
         cmocka_unit_test(test_common_cli_long_url_is_refused),
         cmocka_unit_test(test_common_csv_row_has_the_columns),
         cmocka_unit_test(test_common_records_one_row_per_request),
         cmocka_unit_test(test_common_tally_counts_failures),
+        cmocka_unit_test(test_common_backoff_doubles_with_jitter),
+        cmocka_unit_test(test_common_cpu_work_uses_the_cpu),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
