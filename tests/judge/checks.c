@@ -1,0 +1,481 @@
+/* SPDX-License-Identifier: MIT */
+/* checks.c -- each check's judgement of one observed job. A check fails
+ * with one line that says what went wrong and what to look at. Time is
+ * judged only with generous upper bounds; concurrency and counts exactly,
+ * from the server's own counters. */
+#include "judge.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define SLACK_S       1.0  /* added to every time bound: a loaded 2-core machine */
+#define CPU_BASE_S    0.25 /* CPU a waiting job may use: start-up, libcurl, the sandbox */
+#define CPU_PER_REQ_S 0.004
+
+static void fail(struct verdict *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fail(struct verdict *v, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!v->pass)
+        return; /* the first reason is the one shown */
+    v->pass = 0;
+    va_start(ap, fmt);
+    vsnprintf(v->why, sizeof v->why, fmt, ap);
+    va_end(ap);
+}
+
+static double delay_s(const struct obs *o)
+{
+    return (double)o->job->delay_min / 1000.0;
+}
+
+static int workers(const struct obs *o)
+{
+    return o->w == 0 || o->w > o->n ? o->n : o->w;
+}
+
+/* Did the job run to its end? If not, fail with what the judge saw. */
+static int ran(const struct obs *o, struct verdict *v)
+{
+    if (o->broken[0])
+        fail(v, "the judge could not run this job (not your fault: tell your teacher): %s",
+             o->broken);
+    else if (!o->ready && o->timed_out)
+        fail(v, "the program did not reach crawl_run within the time limit");
+    else if (!o->ready)
+        fail(v,
+             "the program ended before crawl_run was called (exit status %d): code that runs "
+             "before main, or a crash at start",
+             o->exit_code);
+    else if (o->timed_out)
+        fail(v, "crawl_run did not return within the time limit: a hang, a deadlock, or a worker "
+                "that waits for work that never comes");
+    else if (!o->ended && o->exit_code > 128)
+        fail(v, "the program crashed inside crawl_run (signal %d)", o->exit_code - 128);
+    else if (!o->ended)
+        fail(v,
+             "the program exited inside crawl_run (status %d): a worker process must _exit, "
+             "the parent must return",
+             o->exit_code);
+    else if (o->bad_rows)
+        fail(v, "the report of the rows was garbled (%d bad lines)", o->bad_rows);
+    else if (!o->server_ok && !o->job->refused)
+        fail(v, "the judge could not read its server's counters (not your fault: tell your "
+                "teacher)");
+    return v->pass;
+}
+
+static int row_ok(const struct row *r)
+{
+    return r->seen && r->status == 200 && r->error[0] == '\0';
+}
+
+static int in_list(const char *list, int id)
+{
+    char want[16];
+    size_t len = (size_t)snprintf(want, sizeof want, "%d", id);
+
+    for (const char *p = list; (p = strstr(p, want)) != NULL; p += len)
+        if ((p == list || p[-1] == ',') && (p[len] == ',' || p[len] == '\0'))
+            return 1;
+    return 0;
+}
+
+/* Every id fetched exactly once by the server's count, none beyond N. */
+static void fetched_once(const struct obs *o, struct verdict *v, const char *twice_hint)
+{
+    int missing = 0, first_missing = 0;
+
+    for (int id = 1; id <= o->n; id++) {
+        if (o->fetched[id] == 0 && !missing++)
+            first_missing = id;
+        else if (o->fetched[id] > 1)
+            fail(v, "id %d was fetched %d times (the server counted every request): %s", id,
+                 o->fetched[id], twice_hint);
+    }
+    if (missing && first_missing == o->n - missing + 1 && o->w > 0 && o->n % o->w)
+        fail(v,
+             "the last %d ids (%d..%d) were never fetched: N = %d is not a multiple of W = %d; "
+             "check how the work is split",
+             missing, first_missing, o->n, o->n, o->w);
+    else if (missing)
+        fail(v, "%d ids were never fetched, the first is id %d (the server saw no request for it)",
+             missing, first_missing);
+    if (o->fetched_max > o->n || o->fetched_other)
+        fail(v, "the server saw requests for ids beyond N = %d (up to id %ld)", o->n,
+             o->fetched_max);
+}
+
+/* Rows of ids that should succeed: each a success, in its own slot. */
+static void rows_ok(const struct obs *o, struct verdict *v, const char *fail_ids,
+                    const char *wrong_ids)
+{
+    for (int id = 1; id <= o->n; id++) {
+        const struct row *r = &o->rows[id - 1];
+
+        if (in_list(fail_ids, id) || in_list(wrong_ids, id) || row_ok(r))
+            continue;
+        if (strcmp(r->error, "not run") == 0)
+            fail(v,
+                 "the row of id %d was never filled (it still says \"not run\"): the result "
+                 "of request i belongs in res[i], in the parent's array",
+                 id);
+        else
+            fail(v, "the row of id %d is a failure: \"%s\"", id, r->error);
+    }
+}
+
+void judge_results(const struct judge *jd, const struct obs *o, struct verdict *v)
+{
+    (void)jd;
+    if (!ran(o, v))
+        return;
+    fetched_once(o, v, "two workers claimed the same request");
+    rows_ok(o, v, "", "");
+}
+
+void judge_parallel(const struct judge *jd, const struct obs *o, struct verdict *v)
+{
+    int w = workers(o);
+    double ideal = (double)((o->n + w - 1) / w) * delay_s(o);
+
+    (void)jd;
+    if (!ran(o, v))
+        return;
+    if (o->peak < w)
+        fail(v,
+             "at most %ld requests were in flight at once (the server's count) with %d "
+             "workers: %s",
+             o->peak, o->w,
+             o->peak <= 1 ? "they ran one at a time (does a worker wait for the previous one?)"
+                          : "some workers never got work, or waited for each other");
+    else if (o->wall_s > 2 * ideal + SLACK_S)
+        fail(v, "took %.2f s; the ideal is %.2f s", o->wall_s, ideal);
+}
+
+void judge_limit(const struct judge *jd, const struct obs *o, struct verdict *v)
+{
+    const struct model_spec *m = jd->model;
+    int most = m->pool ? (o->w == 0 ? o->n : o->w) : 1;
+
+    if (!ran(o, v))
+        return;
+    if (o->peak > most)
+        fail(v, "%ld requests were in flight at once; the limit is %d (-w %d)", o->peak, most,
+             o->w);
+    else if (m->threads && o->calls[CALL_THREADS] > most)
+        fail(v, "%ld threads were started for %d workers: a pool of W threads, not one per request",
+             o->calls[CALL_THREADS], most);
+    else if (m->forks && !m->event_loop && o->calls[CALL_FORKS] > most)
+        fail(v,
+             "%ld processes were forked for %d workers: a pool of W processes, not one per "
+             "request",
+             o->calls[CALL_FORKS], most);
+    else if (!m->threads && !m->forks && (o->calls[CALL_THREADS] || o->calls[CALL_FORKS]))
+        fail(v, "the %s model started %ld threads and %ld processes: it runs on one thread",
+             m->name, o->calls[CALL_THREADS], o->calls[CALL_FORKS]);
+}
+
+void judge_unlimited(const struct judge *jd, const struct obs *o, struct verdict *v)
+{
+    (void)jd;
+    if (!ran(o, v))
+        return;
+    if (o->peak < o->n)
+        fail(v, "with -w 0 at most %ld of %d requests were in flight at once: 0 means no limit",
+             o->peak, o->n);
+    else if (o->wall_s > 3 * delay_s(o) + SLACK_S)
+        fail(v, "took %.2f s; every request at once takes about %.2f s", o->wall_s, delay_s(o));
+}
+
+/* A pool of w that hands out the next request as soon as a worker is free. */
+static double greedy_s(const long *delays_ms, int n, int w)
+{
+    double free_at[64] = {0}, end = 0;
+
+    w = w > 64 ? 64 : w;
+    for (int i = 0; i < n; i++) {
+        int k = 0;
+
+        for (int q = 1; q < w; q++)
+            if (free_at[q] < free_at[k])
+                k = q;
+        free_at[k] += (double)delays_ms[i] / 1000.0;
+        end = free_at[k] > end ? free_at[k] : end;
+    }
+    return end;
+}
+
+/* Batches of w, each waiting for its slowest request. */
+static double batches_s(const long *delays_ms, int n, int w)
+{
+    double total = 0;
+
+    for (int i = 0; i < n; i += w) {
+        long slowest = 0;
+
+        for (int k = i; k < i + w && k < n; k++)
+            slowest = delays_ms[k] > slowest ? delays_ms[k] : slowest;
+        total += (double)slowest / 1000.0;
+    }
+    return total;
+}
+
+void judge_uneven(const struct judge *jd, const struct obs *o, struct verdict *v)
+{
+    double greedy, batches, bound;
+
+    (void)jd;
+    if (!ran(o, v))
+        return;
+    if (!o->plan_ok) {
+        fail(v, "the judge could not read its server's delay plan (not your fault: tell your "
+                "teacher)");
+        return;
+    }
+    rows_ok(o, v, "", "");
+    greedy = greedy_s(o->delays_ms, o->n, workers(o));
+    batches = batches_s(o->delays_ms, o->n, workers(o));
+    bound =
+        greedy + (batches - greedy) / 2; /* halfway: a window on one side, batches on the other */
+    if (o->wall_s > bound)
+        fail(v,
+             "took %.2f s; a pool that gives a worker the next request as soon as it is free "
+             "takes %.2f s here, and batches of W that wait for their slowest request %.2f s: "
+             "hand out work one request at a time",
+             o->wall_s, greedy, batches);
+}
+
+void judge_http_errors(const struct judge *jd, const struct obs *o, struct verdict *v)
+{
+    const char *ids = o->job->fail_ids;
+
+    (void)jd;
+    if (!ran(o, v))
+        return;
+    for (int id = 1; id <= o->n; id++) {
+        if (!in_list(ids, id))
+            continue;
+        if (row_ok(&o->rows[id - 1]))
+            fail(v, "id %d was answered HTTP 500, but its row says success", id);
+        else if (o->fetched[id] != 1)
+            fail(v,
+                 "id %d was requested %d times: an HTTP 500 is a failed row, not a reason to "
+                 "ask again",
+                 id, o->fetched[id]);
+    }
+    rows_ok(o, v, ids, o->job->wrong_ids);
+    fetched_once(o, v, "two workers claimed the same request");
+}
+
+void judge_wrong_body(const struct judge *jd, const struct obs *o, struct verdict *v)
+{
+    (void)jd;
+    if (!ran(o, v))
+        return;
+    for (int id = 1; id <= o->n; id++)
+        if (in_list(o->job->wrong_ids, id) && row_ok(&o->rows[id - 1]))
+            fail(v,
+                 "id %d was answered with the page of another id, but its row says success: "
+                 "a success is a 200 whose body names the id asked for",
+                 id);
+    rows_ok(o, v, o->job->fail_ids, o->job->wrong_ids);
+}
+
+static void all_failed(const struct obs *o, struct verdict *v, const char *situation)
+{
+    for (int id = 1; id <= o->n; id++)
+        if (row_ok(&o->rows[id - 1]))
+            fail(v, "the row of id %d says success %s", id, situation);
+}
+
+void judge_refused(const struct judge *jd, const struct obs *o, struct verdict *v)
+{
+    (void)jd;
+    if (!ran(o, v))
+        return;
+    all_failed(o, v, "although nothing was listening");
+    if (o->wall_s > 2 * SLACK_S + 3)
+        fail(v, "took %.1f s with nothing listening: a refused connection fails at once",
+             o->wall_s);
+}
+
+void judge_timeout(const struct judge *jd, const struct obs *o, struct verdict *v)
+{
+    int w = workers(o);
+    double each = (double)o->job->timeout_ms / 1000.0;
+    double ideal = (double)((o->n + w - 1) / w) * each;
+
+    (void)jd;
+    if (!ran(o, v))
+        return;
+    all_failed(o, v, "although the server answers only after 3 s");
+    if (o->wall_s > 2 * ideal + SLACK_S + 1)
+        fail(v,
+             "took %.2f s: each request should give up after --timeout-ms %ld (about %.2f s "
+             "in all): is job->timeout_ms applied to every transfer?",
+             o->wall_s, o->job->timeout_ms, ideal);
+}
+
+void judge_empty(const struct judge *jd, const struct obs *o, struct verdict *v)
+{
+    (void)jd;
+    if (!ran(o, v))
+        return;
+    if (o->requests || o->fetched_max)
+        fail(v, "with N = 0 the server still saw requests (up to id %ld)", o->fetched_max);
+    else if (o->crawl_rc != 0)
+        fail(v, "crawl_run returned %d for zero requests: nothing to do is a success", o->crawl_rc);
+}
+
+void judge_single(const struct judge *jd, const struct obs *o, struct verdict *v)
+{
+    (void)jd;
+    if (!ran(o, v))
+        return;
+    fetched_once(o, v, "one request, one fetch");
+    rows_ok(o, v, "", "");
+}
+
+void judge_one_worker(const struct judge *jd, const struct obs *o, struct verdict *v)
+{
+    (void)jd;
+    if (!ran(o, v))
+        return;
+    fetched_once(o, v, "one worker fetches each request once");
+    rows_ok(o, v, "", "");
+    if (o->peak > 1)
+        fail(v, "%ld requests were in flight at once with -w 1", o->peak);
+}
+
+void judge_more_workers(const struct judge *jd, const struct obs *o, struct verdict *v)
+{
+    if (!ran(o, v))
+        return;
+    fetched_once(o, v, "workers beyond N must find no work, not repeat some");
+    rows_ok(o, v, "", "");
+    if (jd->model->pool && o->peak < o->n)
+        fail(v,
+             "only %ld of the %d requests were in flight at once with more workers than "
+             "requests",
+             o->peak, o->n);
+}
+
+/* Hygiene: a job that did not end could not be looked at, which fails too. */
+static int ended(const struct obs *o, struct verdict *v)
+{
+    if (o->broken[0] || !o->ended)
+        fail(v, "could not be checked: the job did not finish (see results)");
+    return v->pass;
+}
+
+void judge_threads_joined(const struct judge *jd, const struct obs *o, struct verdict *v)
+{
+    (void)jd;
+    if (!ended(o, v))
+        return;
+    if (o->tasks_after > o->tasks_before)
+        fail(v,
+             "%d threads were still running after crawl_run returned: join every thread you "
+             "start",
+             o->tasks_after - o->tasks_before);
+}
+
+void judge_children_reaped(const struct judge *jd, const struct obs *o, struct verdict *v)
+{
+    (void)jd;
+    if (!ended(o, v))
+        return;
+    if (o->zombies_left)
+        fail(v,
+             "%d child processes were never waited for (zombies after crawl_run returned): "
+             "waitpid every child you fork",
+             o->zombies_left);
+    else if (o->procs_left)
+        fail(v,
+             "%d processes were still running after crawl_run returned: every worker must "
+             "end, and be waited for, before crawl_run returns",
+             o->procs_left);
+}
+
+void judge_fds_closed(const struct judge *jd, const struct obs *o, struct verdict *v)
+{
+    char list[200] = "";
+    size_t len = 0;
+    int extra = 0;
+
+    (void)jd;
+    if (!ended(o, v))
+        return;
+    for (int k = 0; k < o->nfds_after && k < JUDGE_MAX_FDS; k++) {
+        int known = 0;
+
+        for (int q = 0; q < o->nfds_before && q < JUDGE_MAX_FDS && !known; q++)
+            known = o->fds_after[k] == o->fds_before[q];
+        if (known)
+            continue;
+        if (extra++ < 8 && len < sizeof list - 16)
+            len += (size_t)snprintf(list + len, sizeof list - len, "%s%d", len ? ", " : "",
+                                    o->fds_after[k]);
+    }
+    if (extra)
+        fail(v,
+             "%d descriptors (%s%s) were open after crawl_run returned that were not open "
+             "before: close every pipe end and socket",
+             extra, list, extra > 8 ? ", ..." : "");
+}
+
+void judge_easy_handles(const struct judge *jd, const struct obs *o, struct verdict *v)
+{
+    (void)jd;
+    if (!ended(o, v))
+        return;
+    if (!o->calls_seen)
+        fail(v, "the counts of easy handles were not reported");
+    else if (o->calls[CALL_EASY_INITS] != o->calls[CALL_EASY_CLEANUPS])
+        fail(v,
+             "%ld easy handles were made and %ld cleaned up: curl_easy_cleanup every handle, "
+             "on every path (failures too)",
+             o->calls[CALL_EASY_INITS], o->calls[CALL_EASY_CLEANUPS]);
+}
+
+void judge_cpu(const struct judge *jd, const struct obs *o, struct verdict *v)
+{
+    double budget = CPU_BASE_S + CPU_PER_REQ_S * o->n;
+
+    (void)jd;
+    if (!ended(o, v))
+        return;
+    if (o->cpu_s > budget)
+        fail(v,
+             "used %.2f s of CPU in %.2f s of a job that only waits (budget %.2f s): a loop "
+             "that polls without sleeping burns a core; wait in curl_multi_poll, poll or a "
+             "blocking call",
+             o->cpu_s, o->wall_s, budget);
+}
+
+void judge_exclusion(const struct judge *jd, const struct obs *o, struct verdict *v)
+{
+    (void)jd;
+    if (!ran(o, v))
+        return;
+    if (o->calls[CALL_PRIVATE])
+        fail(v, "a worker process took a lock in its own private memory (a global, the heap or "
+                "the stack): after fork every process has its own copy, which excludes nobody; "
+                "put the lock in memory shared with mmap(MAP_SHARED), made PTHREAD_PROCESS_SHARED");
+    else
+        fetched_once(o, v, "two processes claimed the same request: the claim is not exclusive");
+}
+
+void judge_sanitizer(const struct judge *jd, const struct obs *o, struct verdict *v)
+{
+    (void)jd;
+    if (o->sanitizer[0])
+        fail(v, "%s", o->sanitizer);
+    else if (o->exit_code == 66)
+        fail(v, "the sanitizer reported an error (its log was removed)");
+    else
+        ran(o, v);
+}

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: MIT */
+/* hooks.c -- linked into a graded binary only (ld --wrap=SYMBOL, see
+ * tests/grade.sh): counts the model's threads, forks and easy handles into
+ * the page judged.c shares with the judge, caps runaway thread and process
+ * creation, routes every transfer through the judge's delay-server socket
+ * (the sandbox has no other way out), and notes a forked worker that takes
+ * a lock in memory its siblings cannot see (a lock that excludes nobody). */
+#include "judged.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define RUNAWAY_TASKS 256 /* threads or forks: a pool this large is a bomb */
+#define KNOWN_LOCKS   64  /* lock addresses remembered as shared or private */
+
+int __real_pthread_create(pthread_t *t, const pthread_attr_t *a, void *(*fn)(void *), void *arg);
+int __real_pthread_join(pthread_t t, void **ret);
+pid_t __real_fork(void);
+CURL *__real_curl_easy_init(void);
+CURL *__real_curl_easy_duphandle(CURL *easy);
+void __real_curl_easy_cleanup(CURL *easy);
+CURLcode __real_curl_easy_perform(CURL *easy);
+CURLMcode __real_curl_multi_add_handle(CURLM *multi, CURL *easy);
+int __real_pthread_mutex_lock(pthread_mutex_t *m);
+int __real_pthread_mutex_trylock(pthread_mutex_t *m);
+int __real_sem_wait(sem_t *s);
+int __real_sem_trywait(sem_t *s);
+int __real_sem_timedwait(sem_t *s, const struct timespec *t);
+
+static int in_forked_worker; /* set in the child of every fork */
+
+static void count(long *field)
+{
+    if (judged_calls)
+        __atomic_fetch_add(field, 1, __ATOMIC_RELAXED);
+}
+
+/* Past RUNAWAY_TASKS, refuse as a process limit would (EAGAIN). */
+static int over_cap(long *field)
+{
+    return judged_calls && __atomic_add_fetch(field, 1, __ATOMIC_RELAXED) > RUNAWAY_TASKS;
+}
+
+int __wrap_pthread_create(pthread_t *t, const pthread_attr_t *a, void *(*fn)(void *), void *arg)
+{
+    if (judged_calls && over_cap(&judged_calls->threads_created))
+        return EAGAIN;
+    return __real_pthread_create(t, a, fn, arg);
+}
+
+int __wrap_pthread_join(pthread_t t, void **ret)
+{
+    int rc = __real_pthread_join(t, ret);
+
+    if (rc == 0 && judged_calls)
+        count(&judged_calls->threads_joined);
+    return rc;
+}
+
+pid_t __wrap_fork(void)
+{
+    pid_t pid;
+
+    if (judged_calls && over_cap(&judged_calls->forks)) {
+        errno = EAGAIN;
+        return -1;
+    }
+    pid = __real_fork();
+    if (pid == 0)
+        in_forked_worker = 1;
+    return pid;
+}
+
+CURL *__wrap_curl_easy_init(void)
+{
+    CURL *easy = __real_curl_easy_init();
+
+    if (easy && judged_calls)
+        count(&judged_calls->easy_inits);
+    return easy;
+}
+
+CURL *__wrap_curl_easy_duphandle(CURL *easy)
+{
+    CURL *copy = __real_curl_easy_duphandle(easy);
+
+    if (copy && judged_calls)
+        count(&judged_calls->easy_inits);
+    return copy;
+}
+
+void __wrap_curl_easy_cleanup(CURL *easy)
+{
+    if (easy && judged_calls)
+        count(&judged_calls->easy_cleanups);
+    __real_curl_easy_cleanup(easy);
+}
+
+/* The sandbox's only way to the server is the judge's unix socket; a
+ * transfer that fails to take it fails visibly, so the result is unused. */
+static void route_to_judge(CURL *easy)
+{
+    const char *path = getenv("JUDGE_UNIX_SOCKET");
+
+    if (easy && path)
+        (void)curl_easy_setopt(easy, CURLOPT_UNIX_SOCKET_PATH, path);
+}
+
+CURLcode __wrap_curl_easy_perform(CURL *easy)
+{
+    route_to_judge(easy);
+    return __real_curl_easy_perform(easy);
+}
+
+CURLMcode __wrap_curl_multi_add_handle(CURLM *multi, CURL *easy)
+{
+    route_to_judge(easy);
+    return __real_curl_multi_add_handle(multi, easy);
+}
+
+/* ---- locks taken by forked workers ---- */
+
+/* Is addr in a mapping shared with other processes ('s' in /proc/self/maps)? */
+static int in_shared_mapping(const void *addr)
+{
+    uintptr_t a = (uintptr_t)addr;
+    char line[512], perms[8];
+    unsigned long lo, hi;
+    int shared = 0;
+    FILE *maps = fopen("/proc/self/maps", "r");
+
+    if (!maps)
+        return 1; /* cannot tell: assume the best */
+    while (fgets(line, sizeof line, maps)) {
+        if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 && a >= lo && a < hi) {
+            shared = perms[3] == 's';
+            break;
+        }
+    }
+    fclose(maps);
+    return shared;
+}
+
+/* Each lock address is looked up once per process. */
+static void note_lock(const void *addr)
+{
+    static const void *seen[KNOWN_LOCKS];
+    static int nseen;
+
+    if (!in_forked_worker || !judged_calls)
+        return;
+    for (int k = 0; k < nseen; k++)
+        if (seen[k] == addr)
+            return;
+    if (nseen < KNOWN_LOCKS)
+        seen[nseen++] = addr;
+    if (!in_shared_mapping(addr))
+        count(&judged_calls->private_locks);
+}
+
+int __wrap_pthread_mutex_lock(pthread_mutex_t *m)
+{
+    note_lock(m);
+    return __real_pthread_mutex_lock(m);
+}
+
+int __wrap_pthread_mutex_trylock(pthread_mutex_t *m)
+{
+    note_lock(m);
+    return __real_pthread_mutex_trylock(m);
+}
+
+int __wrap_sem_wait(sem_t *s)
+{
+    note_lock(s);
+    return __real_sem_wait(s);
+}
+
+int __wrap_sem_trywait(sem_t *s)
+{
+    note_lock(s);
+    return __real_sem_trywait(s);
+}
+
+int __wrap_sem_timedwait(sem_t *s, const struct timespec *t)
+{
+    note_lock(s);
+    return __real_sem_timedwait(s, t);
+}

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: MIT */
+/* judge.h -- what the judge's files share: judge.c (checks to run, the
+ * command line), run.c (one job in a sandbox against its own server) and
+ * checks.c (each check's judgement of what was observed). */
+#ifndef JUDGE_H
+#define JUDGE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#define JUDGE_MAX_FDS    256  /* descriptors remembered per snapshot */
+#define JUDGE_OUTPUT_MAX 2048 /* bytes of the program's output kept, as context */
+#define JUDGE_WHY_MAX    400  /* one reason line */
+#define JUDGE_MAX_N      1000 /* requests in the largest job */
+#define HYGIENE_JOBS                                                                               \
+    "regular,ragged,one_worker,more_workers,single,empty,uneven,unlimited,faults,refused,timeout," \
+    "contention"
+
+enum flavor { FLAVOR_PLAIN, FLAVOR_ASAN, FLAVOR_TSAN, FLAVOR_COUNT };
+
+/* What the judge must know of a model to choose its jobs and bounds. */
+struct model_spec {
+    const char *name;
+    int pool;       /* has W workers (everything but serial) */
+    int threads;    /* runs threads: ThreadSanitizer applies */
+    int forks;      /* forks workers: exclusion across processes applies */
+    int event_loop; /* takes -w 0 for "no limit" */
+};
+
+struct job_shape {
+    const char *name;
+    enum flavor flavor;
+    int n, nserial, w;         /* nserial: n for the serial model; 0 = skip */
+    long delay_min, delay_max; /* ms; uneven when they differ (seeded per id) */
+    long timeout_ms;           /* --timeout-ms */
+    const char *fail_ids;      /* answered HTTP 500 */
+    const char *wrong_ids;     /* answered with another id's page */
+    int refused;               /* no server: every connection refused */
+    const char *what;          /* for reasons: the shape in words */
+};
+
+/* One row as the driver handed it over. */
+struct row {
+    int seen;
+    int id, worker, status;
+    long bytes;
+    double start_s, end_s;
+    char error[128];
+};
+
+/* Everything observed while one job ran. */
+struct obs {
+    const struct job_shape *job;
+    int done;
+    char broken[JUDGE_WHY_MAX]; /* the job could not be judged at all, and why */
+    int n, w;                   /* the job as run for this model */
+    /* the process, from outside */
+    int ready, ended; /* the driver reached "ready" / "end" with our nonce */
+    int timed_out;    /* killed at the time limit */
+    int exit_code;    /* -1 unknown */
+    int crawl_rc;     /* what crawl_run returned, from the "end" line */
+    double wall_s;    /* start of the sandbox to "end" */
+    double cpu_s;     /* utime + stime, the process and its reaped children */
+    int tasks_before, tasks_after;
+    int nfds_before, nfds_after;
+    int fds_before[JUDGE_MAX_FDS], fds_after[JUDGE_MAX_FDS];
+    int procs_left, zombies_left; /* other processes in the sandbox at "end" */
+    long calls[6];                /* judged_calls, in its order */
+    int calls_seen;
+    struct row *rows; /* [n] */
+    int bad_rows;     /* lines that were not well-formed rows */
+    /* the server, from its own counters */
+    int server_ok;
+    long peak, in_flight, requests, aborted, fetched_other, fetched_max;
+    int *fetched;                /* [n + 1]: fetches per id */
+    long delays_ms[JUDGE_MAX_N]; /* the server's per-id plan, from /plan */
+    int plan_ok;
+    /* the sanitizer, from its own log file */
+    char sanitizer[JUDGE_WHY_MAX];
+    /* context only */
+    char output[JUDGE_OUTPUT_MAX];
+    size_t output_len;
+};
+
+enum { CALL_EASY_INITS, CALL_EASY_CLEANUPS, CALL_THREADS, CALL_JOINS, CALL_FORKS, CALL_PRIVATE };
+
+struct judge {
+    const struct model_spec *model;
+    const char *server; /* delay-server binary */
+    const char *work;   /* a folder of the judge's own for sockets and logs */
+    const char *bin[FLAVOR_COUNT];
+    char sandbox_mode; /* 'a'uto, 'r'equire, 'o'ff */
+    int sandboxed;     /* bubblewrap works here */
+    char sandbox_note[200];
+    int verbose;
+    struct obs *obs; /* [NJOBS] */
+    /* the running job, for on_signal */
+    volatile pid_t running_sandbox, running_server;
+    volatile uid_t running_uid;
+};
+
+struct verdict {
+    int pass;
+    char why[JUDGE_WHY_MAX];
+    const struct obs *where;
+};
+
+struct check {
+    const char *name;
+    const char *jobs; /* comma list of job names */
+    void (*judge)(const struct judge *jd, const struct obs *o, struct verdict *v);
+};
+
+/* run.c */
+const char *flavor_name(enum flavor f);
+int sandbox_choose(struct judge *jd);
+void job_run(struct judge *jd, const struct job_shape *j, struct obs *o);
+void job_kill_all(struct judge *jd); /* async-signal-safe */
+void obs_free(struct obs *o);
+
+/* checks.c */
+void judge_results(const struct judge *jd, const struct obs *o, struct verdict *v);
+void judge_parallel(const struct judge *jd, const struct obs *o, struct verdict *v);
+void judge_limit(const struct judge *jd, const struct obs *o, struct verdict *v);
+void judge_unlimited(const struct judge *jd, const struct obs *o, struct verdict *v);
+void judge_uneven(const struct judge *jd, const struct obs *o, struct verdict *v);
+void judge_http_errors(const struct judge *jd, const struct obs *o, struct verdict *v);
+void judge_wrong_body(const struct judge *jd, const struct obs *o, struct verdict *v);
+void judge_refused(const struct judge *jd, const struct obs *o, struct verdict *v);
+void judge_timeout(const struct judge *jd, const struct obs *o, struct verdict *v);
+void judge_empty(const struct judge *jd, const struct obs *o, struct verdict *v);
+void judge_single(const struct judge *jd, const struct obs *o, struct verdict *v);
+void judge_one_worker(const struct judge *jd, const struct obs *o, struct verdict *v);
+void judge_more_workers(const struct judge *jd, const struct obs *o, struct verdict *v);
+void judge_threads_joined(const struct judge *jd, const struct obs *o, struct verdict *v);
+void judge_children_reaped(const struct judge *jd, const struct obs *o, struct verdict *v);
+void judge_fds_closed(const struct judge *jd, const struct obs *o, struct verdict *v);
+void judge_easy_handles(const struct judge *jd, const struct obs *o, struct verdict *v);
+void judge_cpu(const struct judge *jd, const struct obs *o, struct verdict *v);
+void judge_exclusion(const struct judge *jd, const struct obs *o, struct verdict *v);
+void judge_sanitizer(const struct judge *jd, const struct obs *o, struct verdict *v);
+
+#endif

@@ -1,0 +1,967 @@
+/* SPDX-License-Identifier: MIT */
+/* run.c -- one job: a delay-server of the judge's own, the graded binary
+ * in a bubblewrap sandbox (new user, pid, mount, IPC, UTS and network
+ * namespaces: only loopback, no view of the suite, a private /tmp), rlimits
+ * and, when the judge is root, a throw-away uid. The program reaches the
+ * server only through a unix socket bound into the sandbox; the judge asks
+ * the server for its counters over TCP, which the sandbox cannot reach.
+ * The pid namespace guarantees that every process the job started is gone
+ * when its first process ends or is killed. */
+#include "judge.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define JOB_LIMIT_S     25.0 /* a job's whole life; the slowest correct one takes ~3 s */
+#define EXIT_GRACE_S    10.0 /* after "end": LeakSanitizer's scan, then exit */
+#define SERVER_START_S  5.0
+#define SANDBOX_NPROC   300 /* processes and threads of the throw-away uid */
+#define SANDBOX_NOFILE  4096
+#define SANDBOX_FSIZE   (16L << 20)
+#define SANDBOX_CPU_S   60
+#define SANDBOX_AS      (4L << 30) /* plain builds only: sanitizers reserve terabytes */
+#define UID_BASE        1000000
+#define SOCK_IN_SANDBOX "/run/judge/server.sock"
+
+const char *flavor_name(enum flavor f)
+{
+    return f == FLAVOR_ASAN ? "AddressSanitizer" : f == FLAVOR_TSAN ? "ThreadSanitizer" : "plain";
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void broken(struct obs *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void broken(struct obs *o, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(o->broken, sizeof o->broken, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- the throw-away user ---- */
+
+/* As root, every job runs as a uid nobody else uses: RLIMIT_NPROC then
+ * counts only this job's processes, and a sweep by uid finds them all. */
+static uid_t job_uid(void)
+{
+    unsigned int r = 0;
+
+    if (geteuid() != 0)
+        return geteuid();
+    if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+        r = (unsigned int)getpid() * 2654435761u;
+    return (uid_t)(UID_BASE + r % 1000000u);
+}
+
+/* In the child, before exec: limits, then the throw-away uid. */
+static int drop_to(uid_t uid, enum flavor flavor)
+{
+    struct rlimit nproc = {SANDBOX_NPROC, SANDBOX_NPROC}, nofile = {SANDBOX_NOFILE, SANDBOX_NOFILE};
+    struct rlimit fsize = {SANDBOX_FSIZE, SANDBOX_FSIZE}, cpu = {SANDBOX_CPU_S, SANDBOX_CPU_S};
+    struct rlimit core = {0, 0}, as = {SANDBOX_AS, SANDBOX_AS};
+
+    if (setrlimit(RLIMIT_NOFILE, &nofile) != 0 || setrlimit(RLIMIT_FSIZE, &fsize) != 0 ||
+        setrlimit(RLIMIT_CPU, &cpu) != 0 || setrlimit(RLIMIT_CORE, &core) != 0)
+        return -1;
+    if (flavor == FLAVOR_PLAIN && setrlimit(RLIMIT_AS, &as) != 0)
+        return -1;
+    if (geteuid() != 0)
+        return 0; /* a user's own processes: the namespace and the caps bound it */
+    if (setrlimit(RLIMIT_NPROC, &nproc) != 0 || setgroups(0, NULL) != 0 ||
+        setresgid(uid, uid, uid) != 0 || setresuid(uid, uid, uid) != 0)
+        return -1;
+    return 0;
+}
+
+/* ---- argv and environment vectors ---- */
+
+struct vec {
+    char *items[96];
+    int n;
+    char store[8192];
+    size_t used;
+};
+
+static void vec_add(struct vec *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void vec_add(struct vec *v, const char *fmt, ...)
+{
+    va_list ap;
+    int len;
+
+    if (v->n + 1 >= (int)(sizeof v->items / sizeof v->items[0]))
+        return;
+    va_start(ap, fmt);
+    len = vsnprintf(v->store + v->used, sizeof v->store - v->used, fmt, ap);
+    va_end(ap);
+    if (len < 0 || (size_t)len >= sizeof v->store - v->used)
+        return;
+    v->items[v->n++] = v->store + v->used;
+    v->items[v->n] = NULL;
+    v->used += (size_t)len + 1;
+}
+
+/* ---- the sandbox ---- */
+
+/* bubblewrap with everything unshared; binaries and sockets read-only. */
+static void sandbox_argv(struct vec *a, const char *bin, const char *sockdir, const char *outdir)
+{
+    static const char *const ro[] = {"/usr", "/etc/ld.so.cache", "/etc/alternatives"};
+
+    vec_add(a, "bwrap");
+    vec_add(a, "--unshare-all"); /* user, pid, mount, IPC, UTS, cgroup, network (lo only) */
+    vec_add(a, "--die-with-parent");
+    vec_add(a, "--new-session"); /* no TIOCSTI into the grader's terminal */
+    vec_add(a, "--cap-drop");
+    vec_add(a, "ALL");
+    for (size_t k = 0; k < sizeof ro / sizeof ro[0]; k++) {
+        vec_add(a, "--ro-bind-try");
+        vec_add(a, "%s", ro[k]);
+        vec_add(a, "%s", ro[k]);
+    }
+    vec_add(a, "--symlink");
+    vec_add(a, "usr/lib");
+    vec_add(a, "/lib");
+    vec_add(a, "--symlink");
+    vec_add(a, "usr/lib64");
+    vec_add(a, "/lib64");
+    vec_add(a, "--symlink");
+    vec_add(a, "usr/bin");
+    vec_add(a, "/bin");
+    vec_add(a, "--proc");
+    vec_add(a, "/proc");
+    vec_add(a, "--dev");
+    vec_add(a, "/dev");
+    vec_add(a, "--tmpfs");
+    vec_add(a, "/tmp");
+    vec_add(a, "--ro-bind");
+    vec_add(a, "%s", bin);
+    vec_add(a, "/judge/crawl");
+    vec_add(a, "--ro-bind");
+    vec_add(a, "%s", sockdir);
+    vec_add(a, "/run/judge");
+    vec_add(a, "--bind");
+    vec_add(a, "%s", outdir);
+    vec_add(a, "/judge/out");
+    vec_add(a, "--chdir");
+    vec_add(a, "/tmp");
+    vec_add(a, "--info-fd");
+    vec_add(a, "4");
+    vec_add(a, "--");
+}
+
+static int run_quietly(char *const argv[], uid_t uid)
+{
+    pid_t pid = fork();
+    int status;
+
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDWR);
+
+        if (null >= 0) {
+            dup2(null, 0);
+            dup2(null, 1);
+            dup2(null, 2);
+        }
+        if (drop_to(uid, FLAVOR_ASAN) == 0)
+            execvp(argv[0], argv);
+        _exit(127);
+    }
+    if (waitpid(pid, &status, 0) != pid)
+        return -1;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+int sandbox_choose(struct judge *jd)
+{
+    char *const probe[] = {"bwrap",
+                           "--unshare-all",
+                           "--die-with-parent",
+                           "--ro-bind",
+                           "/",
+                           "/",
+                           "--proc",
+                           "/proc",
+                           "--dev",
+                           "/dev",
+                           "true",
+                           NULL};
+
+    if (jd->sandbox_mode != 'o' && run_quietly(probe, job_uid()) == 0) {
+        jd->sandboxed = 1;
+        snprintf(jd->sandbox_note, sizeof jd->sandbox_note,
+                 "bubblewrap: own user, pid, mount, IPC and network namespaces%s",
+                 geteuid() == 0 ? ", a throw-away uid" : "");
+        return 0;
+    }
+    if (jd->sandbox_mode == 'r') {
+        fprintf(stderr, "grade-judge: --require-sandbox: bubblewrap cannot create namespaces here "
+                        "(install bubblewrap; in a container, allow user namespaces)\n");
+        return 3;
+    }
+    snprintf(jd->sandbox_note, sizeof jd->sandbox_note,
+             "NONE (%s): rlimits%s only; the submission can see this machine's files",
+             jd->sandbox_mode == 'o' ? "turned off" : "bubblewrap is missing or cannot run here",
+             geteuid() == 0 ? " and a throw-away uid" : "");
+    return 0;
+}
+
+/* ---- the judge's delay-server ---- */
+
+static int mkdir_for(const char *path, mode_t mode, uid_t owner)
+{
+    if (mkdir(path, mode) != 0 && errno != EEXIST)
+        return -1;
+    if (chmod(path, mode) != 0)
+        return -1;
+    if (geteuid() == 0 && owner != 0 && chown(path, owner, owner) != 0)
+        return -1;
+    return 0;
+}
+
+/* Start delay-server for job j; its port, or -1 (o->broken says why). */
+static int server_start(struct judge *jd, const struct job_shape *j, const char *sock,
+                        pid_t *pid_out, struct obs *o)
+{
+    struct vec a = {0};
+    int out[2], port = -1;
+    char line[128] = "";
+    size_t len = 0;
+    double deadline = now_s() + SERVER_START_S;
+
+    vec_add(&a, "%s", jd->server);
+    vec_add(&a, "--host");
+    vec_add(&a, "127.0.0.1");
+    vec_add(&a, "--port");
+    vec_add(&a, "0");
+    vec_add(&a, "--unix");
+    vec_add(&a, "%s", sock);
+    vec_add(&a, "--seed");
+    vec_add(&a, "7");
+    if (j->delay_min == j->delay_max)
+        vec_add(&a, "--delay-ms=%ld", j->delay_min);
+    else
+        vec_add(&a, "--delay-ms=%ld-%ld", j->delay_min, j->delay_max);
+    if (j->fail_ids[0])
+        vec_add(&a, "--fail-ids=%s", j->fail_ids);
+    if (j->wrong_ids[0])
+        vec_add(&a, "--wrong-ids=%s", j->wrong_ids);
+    if (pipe2(out, O_CLOEXEC) != 0) {
+        broken(o, "pipe: %s", strerror(errno));
+        return -1;
+    }
+    *pid_out = fork();
+    if (*pid_out < 0) {
+        broken(o, "fork: %s", strerror(errno));
+        close(out[0]);
+        close(out[1]);
+        return -1;
+    }
+    if (*pid_out == 0) {
+        int null = open("/dev/null", O_RDWR);
+
+        dup2(out[1], 1);
+        if (null >= 0) {
+            dup2(null, 0);
+            dup2(null, 2);
+        }
+        execv(a.items[0], a.items);
+        _exit(127);
+    }
+    close(out[1]);
+    jd->running_server = *pid_out;
+    /* Its first line is its URL: http://127.0.0.1:PORT */
+    while (len + 1 < sizeof line && !strchr(line, '\n') && now_s() < deadline) {
+        struct pollfd p = {.fd = out[0], .events = POLLIN};
+        ssize_t got;
+
+        if (poll(&p, 1, 100) <= 0)
+            continue;
+        got = read(out[0], line + len, sizeof line - 1 - len);
+        if (got <= 0)
+            break;
+        len += (size_t)got;
+        line[len] = '\0';
+    }
+    close(out[0]);
+    if (!strchr(line, '\n') || sscanf(line, "http://127.0.0.1:%d", &port) != 1 || port <= 0) {
+        broken(o, "the judge's delay-server did not start (%s)", jd->server);
+        return -1;
+    }
+    return port;
+}
+
+static void server_stop(struct judge *jd, pid_t pid)
+{
+    int status;
+
+    if (pid <= 0)
+        return;
+    kill(pid, SIGTERM);
+    for (int k = 0; k < 200 && waitpid(pid, &status, WNOHANG) == 0; k++)
+        usleep(10000);
+    if (kill(pid, SIGKILL) == 0)
+        waitpid(pid, &status, 0);
+    jd->running_server = 0;
+}
+
+/* GET path from the judge's server over TCP; the body, malloc'd, or NULL. */
+static char *http_get(int port, const char *path)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_port = htons((uint16_t)port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct timeval tv = {.tv_sec = 5};
+    char req[256];
+    size_t cap = 1 << 16, len = 0;
+    char *buf = NULL, *body;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int reqlen;
+
+    if (fd < 0)
+        return NULL;
+    reqlen = snprintf(req, sizeof req,
+                      "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", path);
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0 ||
+        connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+        write(fd, req, (size_t)reqlen) != reqlen || !(buf = malloc(cap)))
+        goto fail;
+    for (;;) {
+        ssize_t got;
+
+        if (len + 1 >= cap) {
+            char *bigger = realloc(buf, cap * 2);
+
+            if (!bigger)
+                goto fail;
+            buf = bigger;
+            cap *= 2;
+        }
+        got = read(fd, buf + len, cap - 1 - len);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            goto fail;
+        if (got == 0)
+            break;
+        len += (size_t)got;
+    }
+    buf[len] = '\0';
+    close(fd);
+    body = strstr(buf, "\r\n\r\n");
+    if (!body || strncmp(buf, "HTTP/1.1 200", 12) != 0) {
+        free(buf);
+        return NULL;
+    }
+    memmove(buf, body + 4, strlen(body + 4) + 1);
+    return buf;
+fail:
+    free(buf);
+    close(fd);
+    return NULL;
+}
+
+static int json_long(const char *json, const char *key, long *out)
+{
+    char pat[64];
+    const char *p;
+
+    snprintf(pat, sizeof pat, "\"%s\":", key);
+    p = strstr(json, pat);
+    if (!p)
+        return -1;
+    *out = strtol(p + strlen(pat), NULL, 10);
+    return 0;
+}
+
+/* "fetched":"1-23:1,24:2,25:0" -> o->fetched[1..n]; ids past n counted in fetched_max. */
+static int parse_fetched(const char *json, struct obs *o)
+{
+    const char *p = strstr(json, "\"fetched\":\"");
+
+    if (!p)
+        return -1;
+    p += strlen("\"fetched\":\"");
+    while (*p && *p != '"') {
+        char *end;
+        long first = strtol(p, &end, 10), last = first, count;
+
+        if (*end == '-')
+            last = strtol(end + 1, &end, 10);
+        if (*end != ':' || first < 1 || last < first)
+            return -1;
+        count = strtol(end + 1, &end, 10);
+        for (long id = first; id <= last && count > 0; id++) {
+            if (id <= o->n)
+                o->fetched[id] += (int)count;
+            if (id > o->fetched_max)
+                o->fetched_max = id;
+        }
+        p = *end == ',' ? end + 1 : end;
+    }
+    return 0;
+}
+
+static void server_read(int port, struct obs *o)
+{
+    char path[64];
+    char *stats = http_get(port, "/stats");
+    char *plan;
+
+    if (stats && json_long(stats, "peak_in_flight", &o->peak) == 0 &&
+        json_long(stats, "in_flight", &o->in_flight) == 0 &&
+        json_long(stats, "requests", &o->requests) == 0 && parse_fetched(stats, o) == 0) {
+        json_long(stats, "aborted", &o->aborted);
+        json_long(stats, "fetched_other", &o->fetched_other);
+        o->server_ok = 1;
+    }
+    free(stats);
+    if (o->job->delay_min == o->job->delay_max || o->n > JUDGE_MAX_N)
+        return;
+    snprintf(path, sizeof path, "/plan?n=%d", o->n);
+    plan = http_get(port, path);
+    if (plan) {
+        const char *p = strstr(plan, "\"delays_ms\":[");
+        int k = 0;
+
+        for (p = p ? p + 13 : NULL; p && k < o->n; k++) {
+            char *end;
+
+            o->delays_ms[k] = strtol(p, &end, 10);
+            if (end == p)
+                break;
+            p = *end == ',' ? end + 1 : end;
+        }
+        o->plan_ok = k == o->n;
+    }
+    free(plan);
+}
+
+/* ---- /proc ---- */
+
+static int proc_stat(pid_t pid, char *state, pid_t *ppid, double *cpu_s)
+{
+    char path[64], buf[1024];
+    unsigned long ut, st;
+    long cut, cst;
+    const char *p;
+    ssize_t len;
+    int fd;
+
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    len = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (len <= 0)
+        return -1;
+    buf[len] = '\0';
+    p = strrchr(buf, ')'); /* the name may hold spaces and parentheses */
+    if (!p || sscanf(p + 2, "%c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %ld %ld", state,
+                     ppid, &ut, &st, &cut, &cst) != 6)
+        return -1;
+    if (cpu_s)
+        *cpu_s = (double)(ut + st + (unsigned long)cut + (unsigned long)cst) /
+                 (double)sysconf(_SC_CLK_TCK);
+    return 0;
+}
+
+static int list_dir_ints(const char *path, int *out, int max)
+{
+    DIR *d = opendir(path);
+    struct dirent *e;
+    int n = 0;
+
+    if (!d)
+        return -1;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        if (out && n < max)
+            out[n] = atoi(e->d_name);
+        n++;
+    }
+    closedir(d);
+    return n;
+}
+
+/* Every process whose chain of parents reaches root_pid (not root_pid). */
+static int descendants(pid_t root_pid, pid_t *out, int max)
+{
+    static int pids[65536];
+    static pid_t parent[65536];
+    int n = list_dir_ints("/proc", pids, 65536), found = 0;
+
+    n = n > 65536 ? 65536 : n;
+    for (int k = 0; k < n; k++) {
+        char st;
+
+        if (proc_stat(pids[k], &st, &parent[k], NULL) != 0)
+            parent[k] = 0;
+    }
+    for (int k = 0; k < n; k++) {
+        pid_t p = parent[k];
+
+        for (int hops = 0; p > 1 && p != root_pid && hops < 64; hops++) {
+            int at = -1;
+
+            for (int q = 0; q < n && at < 0; q++)
+                if (pids[q] == p)
+                    at = q;
+            p = at >= 0 ? parent[at] : 0;
+        }
+        if (p == root_pid && found < max)
+            out[found++] = pids[k];
+    }
+    return found;
+}
+
+/* The graded process: in a sandbox, the child of bubblewrap's init. */
+static pid_t find_driver(pid_t init_pid, int sandboxed)
+{
+    pid_t kids[64];
+    int n;
+
+    if (!sandboxed)
+        return init_pid;
+    n = descendants(init_pid, kids, 64);
+    for (int k = 0; k < n; k++) {
+        char st;
+        pid_t pp;
+
+        if (proc_stat(kids[k], &st, &pp, NULL) == 0 && pp == init_pid)
+            return kids[k];
+    }
+    return -1;
+}
+
+static void snapshot(pid_t pid, int *tasks, int *fds, int *nfds)
+{
+    char path[64];
+
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    *tasks = list_dir_ints(path, NULL, 0);
+    snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+    *nfds = list_dir_ints(path, fds, JUDGE_MAX_FDS);
+}
+
+/* Other processes of the job still there at "end": leftovers and zombies. */
+static void leftovers(pid_t init_pid, pid_t driver, uid_t uid, int sandboxed, struct obs *o)
+{
+    pid_t procs[256];
+    int n;
+
+    if (sandboxed) {
+        n = descendants(init_pid, procs, 256);
+    } else {
+        n = descendants(driver, procs, 256);
+        (void)uid;
+    }
+    for (int k = 0; k < n; k++) {
+        char st;
+        pid_t pp;
+
+        if (procs[k] == driver || proc_stat(procs[k], &st, &pp, NULL) != 0)
+            continue;
+        o->procs_left++;
+        if (st == 'Z')
+            o->zombies_left++;
+    }
+}
+
+/* Without a pid namespace: kill every process of the throw-away uid. */
+static void sweep_uid(uid_t uid)
+{
+    int pids[4096];
+    int n;
+
+    if (geteuid() != 0 || uid == 0)
+        return;
+    n = list_dir_ints("/proc", pids, 4096);
+    for (int k = 0; k < n && k < 4096; k++) {
+        char path[64];
+        struct stat sb;
+
+        snprintf(path, sizeof path, "/proc/%d", pids[k]);
+        if (stat(path, &sb) == 0 && sb.st_uid == uid)
+            kill(pids[k], SIGKILL);
+    }
+}
+
+void job_kill_all(struct judge *jd)
+{
+    if (jd->running_sandbox > 0) {
+        kill(-jd->running_sandbox, SIGKILL); /* its session */
+        kill(jd->running_sandbox, SIGKILL);
+    }
+    if (jd->running_server > 0)
+        kill(jd->running_server, SIGKILL);
+}
+
+/* ---- the channel ---- */
+
+struct chan {
+    int fd;
+    char buf[4096];
+    size_t len;
+};
+
+static void keep_output(struct obs *o, const char *data, size_t len)
+{
+    for (size_t k = 0; k < len && o->output_len + 1 < sizeof o->output; k++) {
+        unsigned char c = (unsigned char)data[k];
+
+        /* No escape sequence of the student's reaches a terminal. */
+        o->output[o->output_len++] = (c == '\n' || (c >= ' ' && c < 0x7f)) ? (char)c : '?';
+    }
+    o->output[o->output_len] = '\0';
+}
+
+static void take_row(struct obs *o, const char *line)
+{
+    struct row r = {.seen = 1};
+    const char *bar = strchr(line, '|');
+
+    if (!bar ||
+        sscanf(line, "row %d %d %d %ld %lf %lf", &r.id, &r.worker, &r.status, &r.bytes, &r.start_s,
+               &r.end_s) != 6 ||
+        r.id < 1 || r.id > o->n || o->rows[r.id - 1].seen) {
+        o->bad_rows++;
+        return;
+    }
+    snprintf(r.error, sizeof r.error, "%s", bar + 1);
+    o->rows[r.id - 1] = r;
+}
+
+/* ---- one job ---- */
+
+struct running {
+    pid_t sandbox, init, driver;
+    uid_t uid;
+    char nonce[40];
+    double t0;
+};
+
+static void on_line(struct judge *jd, struct running *run, struct obs *o, char *line)
+{
+    char word[48];
+
+    if (strncmp(line, "ready ", 6) == 0 && !o->ready && strcmp(line + 6, run->nonce) == 0) {
+        run->driver = find_driver(run->init, jd->sandboxed);
+        if (run->driver > 0)
+            snapshot(run->driver, &o->tasks_before, o->fds_before, &o->nfds_before);
+        o->ready = 1;
+    } else if (strncmp(line, "row ", 4) == 0 && o->ready && !o->ended) {
+        take_row(o, line);
+    } else if (strncmp(line, "calls ", 6) == 0 && o->ready && !o->ended) {
+        long *c = o->calls;
+
+        o->calls_seen = sscanf(line + 6, "%ld %ld %ld %ld %ld %ld", &c[0], &c[1], &c[2], &c[3],
+                               &c[4], &c[5]) == 6;
+    } else if (strncmp(line, "end ", 4) == 0 && o->ready && !o->ended &&
+               sscanf(line + 4, "%39s %d", word, &o->crawl_rc) == 2 &&
+               strcmp(word, run->nonce) == 0) {
+        char st;
+        pid_t pp;
+
+        o->wall_s = now_s() - run->t0;
+        if (run->driver > 0) {
+            snapshot(run->driver, &o->tasks_after, o->fds_after, &o->nfds_after);
+            proc_stat(run->driver, &st, &pp, &o->cpu_s);
+            leftovers(run->init, run->driver, run->uid, jd->sandboxed, o);
+        }
+        o->ended = 1;
+    }
+}
+
+/* Read whatever the channel has; answer "go" after ready and after end. */
+static int chan_read(struct judge *jd, struct running *run, struct obs *o, struct chan *ch)
+{
+    ssize_t got = read(ch->fd, ch->buf + ch->len, sizeof ch->buf - 1 - ch->len);
+    char *nl;
+
+    if (got <= 0)
+        return -1;
+    ch->len += (size_t)got;
+    ch->buf[ch->len] = '\0';
+    while ((nl = memchr(ch->buf, '\n', ch->len)) != NULL) {
+        int was_ready = o->ready, was_ended = o->ended;
+
+        *nl = '\0';
+        on_line(jd, run, o, ch->buf);
+        if ((o->ready && !was_ready) || (o->ended && !was_ended))
+            (void)!write(ch->fd, "go\n", 3); /* a closed channel shows as a missing "end" */
+        ch->len -= (size_t)(nl + 1 - ch->buf);
+        memmove(ch->buf, nl + 1, ch->len);
+    }
+    if (ch->len == sizeof ch->buf - 1) /* a line longer than any real one */
+        ch->len = 0;
+    return 0;
+}
+
+static void read_sanitizer_log(const char *outdir, struct obs *o)
+{
+    DIR *d = opendir(outdir);
+    struct dirent *e;
+
+    if (!d)
+        return;
+    while ((e = readdir(d)) != NULL && !o->sanitizer[0]) {
+        char path[4200], line[512];
+        FILE *f;
+
+        if (strncmp(e->d_name, "san.", 4) != 0)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", outdir, e->d_name);
+        f = fopen(path, "r");
+        while (f && fgets(line, sizeof line, f)) {
+            if (strstr(line, "ERROR:") || strstr(line, "WARNING: ThreadSanitizer") ||
+                strstr(line, "runtime error:") || strstr(line, "SUMMARY:")) {
+                line[strcspn(line, "\n")] = '\0';
+                snprintf(o->sanitizer, sizeof o->sanitizer, "%.*s", (int)sizeof o->sanitizer - 1,
+                         line);
+                break;
+            }
+        }
+        if (f)
+            fclose(f);
+    }
+    closedir(d);
+}
+
+static void env_for(struct vec *env, const struct judge *jd, const char *sock, const char *out)
+{
+    const char *san = "log_path=%s/san:exitcode=66";
+
+    vec_add(env, "PATH=/usr/bin:/bin");
+    vec_add(env, "HOME=/tmp");
+    vec_add(env, "LC_ALL=C");
+    vec_add(env, "JUDGE_UNIX_SOCKET=%s", sock);
+    vec_add(env, "ASAN_OPTIONS=log_path=%s/san:exitcode=66:detect_leaks=1:hard_rss_limit_mb=3000",
+            out);
+    vec_add(env, "UBSAN_OPTIONS=log_path=%s/san:exitcode=66:print_stacktrace=1", out);
+    vec_add(env, "TSAN_OPTIONS=log_path=%s/san:exitcode=66:memory_limit_mb=3000", out);
+    (void)san;
+    (void)jd;
+}
+
+static void job_args(struct vec *a, const struct judge *jd, const struct obs *o)
+{
+    vec_add(a, "--url");
+    vec_add(a, "http://localhost");
+    vec_add(a, "-n");
+    vec_add(a, "%d", o->n);
+    vec_add(a, "-w");
+    vec_add(a, "%d", o->w);
+    vec_add(a, "--timeout-ms");
+    vec_add(a, "%ld", o->job->timeout_ms);
+    vec_add(a, "--judge-fd");
+    vec_add(a, "3");
+    (void)jd;
+}
+
+/* The child: descriptors 0-4 in place, limits, the uid, then exec. */
+static void exec_sandboxed(struct judge *jd, struct running *run, const struct obs *o, int chan,
+                           int out, int info, const char *sockdir, const char *outdir)
+{
+    struct vec a = {0}, env = {0};
+    int null = open("/dev/null", O_RDONLY);
+    const char *bin = jd->bin[o->job->flavor];
+    char sock[4200];
+
+    if (setsid() < 0 || null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0 ||
+        dup2(chan, 3) < 0 || (info >= 0 && dup2(info, 4) < 0))
+        _exit(126);
+    for (int fd = 5; fd < 1024; fd++)
+        close(fd);
+    if (jd->sandboxed) {
+        sandbox_argv(&a, bin, sockdir, outdir);
+        vec_add(&a, "/judge/crawl");
+        snprintf(sock, sizeof sock, "%s",
+                 o->job->refused ? "/run/judge/nobody.sock" : SOCK_IN_SANDBOX);
+        env_for(&env, jd, sock, "/judge/out");
+    } else {
+        vec_add(&a, "%s", bin);
+        snprintf(sock, sizeof sock, "%s/%s", sockdir,
+                 o->job->refused ? "nobody.sock" : "server.sock");
+        env_for(&env, jd, sock, outdir);
+    }
+    job_args(&a, jd, o);
+    if (drop_to(run->uid, o->job->flavor) != 0)
+        _exit(126);
+    execvpe(a.items[0], a.items, env.items);
+    _exit(127);
+}
+
+static pid_t read_child_pid(int info_fd)
+{
+    char buf[512];
+    ssize_t len = read(info_fd, buf, sizeof buf - 1);
+    const char *p;
+
+    if (len <= 0)
+        return -1;
+    buf[len] = '\0';
+    p = strstr(buf, "\"child-pid\":");
+    return p ? (pid_t)strtol(p + 12, NULL, 10) : -1;
+}
+
+/* Poll the channel and the output until "end" and exit, or the limit. */
+static void supervise(struct judge *jd, struct running *run, struct obs *o, int chan, int out,
+                      int info)
+{
+    struct chan ch = {.fd = chan};
+    double limit = run->t0 + JOB_LIMIT_S, exited_by = 0;
+    int status, outfd = out, waited = 0;
+
+    while (!waited) {
+        struct pollfd p[3] = {{.fd = chan, .events = POLLIN},
+                              {.fd = outfd, .events = POLLIN},
+                              {.fd = info, .events = POLLIN}};
+        double left = (exited_by ? exited_by : limit) - now_s();
+        pid_t w;
+
+        if (left <= 0) {
+            o->timed_out = !o->ended;
+            break;
+        }
+        if (poll(p, 3, left > 0.05 ? 50 : (int)(left * 1000) + 1) < 0 && errno != EINTR)
+            break;
+        if (p[2].revents) {
+            run->init = read_child_pid(info);
+            info = -1;
+        }
+        if (p[0].revents && chan_read(jd, run, o, &ch) != 0)
+            chan = -1;
+        if (p[1].revents) {
+            char buf[65536];
+            ssize_t got = read(outfd, buf, sizeof buf);
+
+            if (got > 0)
+                keep_output(o, buf, (size_t)got); /* the rest is drained, not kept */
+            else
+                outfd = -1;
+        }
+        if (o->ended && !exited_by)
+            exited_by = now_s() + EXIT_GRACE_S;
+        w = waitpid(run->sandbox, &status, WNOHANG);
+        if (w == run->sandbox) {
+            waited = 1;
+            o->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        }
+    }
+    if (!waited) {
+        job_kill_all(jd);
+        if (waitpid(run->sandbox, &status, 0) == run->sandbox && o->ended)
+            o->exit_code = -1; /* ended its job but did not exit in time */
+    }
+}
+
+void job_run(struct judge *jd, const struct job_shape *j, struct obs *o)
+{
+    static int serial_no;
+    struct running run = {.uid = job_uid()};
+    char jobdir[4096], sockdir[4200], outdir[4200], sock[4300];
+    int chan[2] = {-1, -1}, out[2] = {-1, -1}, info[2] = {-1, -1}, port = -1;
+    pid_t server = 0;
+    unsigned char raw[16];
+
+    o->job = j;
+    o->done = 1;
+    o->exit_code = -1;
+    o->n = strcmp(jd->model->name, "serial") == 0 ? j->nserial : j->n;
+    o->w = jd->model->pool ? j->w : 1;
+    o->rows = calloc((size_t)o->n + 1, sizeof *o->rows);
+    o->fetched = calloc((size_t)o->n + 2, sizeof *o->fetched);
+    if (!o->rows || !o->fetched) {
+        broken(o, "out of memory");
+        return;
+    }
+    snprintf(jobdir, sizeof jobdir, "%s/job%d-%s", jd->work, ++serial_no, j->name);
+    snprintf(sockdir, sizeof sockdir, "%s/sock", jobdir);
+    snprintf(outdir, sizeof outdir, "%s/out", jobdir);
+    snprintf(sock, sizeof sock, "%s/server.sock", sockdir);
+    if (mkdir_for(jobdir, 0755, 0) != 0 || mkdir_for(sockdir, 0755, 0) != 0 ||
+        mkdir_for(outdir, 0700, run.uid) != 0) {
+        broken(o, "cannot make %s: %s", jobdir, strerror(errno));
+        return;
+    }
+    if (!j->refused && (port = server_start(jd, j, sock, &server, o)) < 0)
+        goto done;
+    if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw) {
+        broken(o, "getrandom: %s", strerror(errno));
+        goto done;
+    }
+    for (size_t k = 0; k < sizeof raw; k++)
+        snprintf(run.nonce + 2 * k, 3, "%02x", raw[k]);
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, chan) != 0 ||
+        pipe2(out, O_CLOEXEC) != 0 || pipe2(info, O_CLOEXEC) != 0) {
+        broken(o, "socketpair/pipe: %s", strerror(errno));
+        goto done;
+    }
+    run.t0 = now_s();
+    run.sandbox = fork();
+    if (run.sandbox < 0) {
+        broken(o, "fork: %s", strerror(errno));
+        goto done;
+    }
+    if (run.sandbox == 0)
+        exec_sandboxed(jd, &run, o, chan[1], out[1], jd->sandboxed ? info[1] : -1, sockdir, outdir);
+    jd->running_sandbox = run.sandbox;
+    jd->running_uid = run.uid;
+    run.init = jd->sandboxed ? -1 : run.sandbox;
+    close(chan[1]);
+    close(out[1]);
+    close(info[1]);
+    chan[1] = out[1] = info[1] = -1;
+    dprintf(chan[0], "nonce %s\n", run.nonce);
+    supervise(jd, &run, o, chan[0], out[0], jd->sandboxed ? info[0] : -1);
+    jd->running_sandbox = 0;
+    sweep_uid(run.uid);
+    read_sanitizer_log(outdir, o);
+    if (port > 0)
+        server_read(port, o);
+done:
+    server_stop(jd, server);
+    for (int k = 0; k < 2; k++) {
+        if (chan[k] >= 0)
+            close(chan[k]);
+        if (out[k] >= 0)
+            close(out[k]);
+        if (info[k] >= 0)
+            close(info[k]);
+    }
+}
+
+void obs_free(struct obs *o)
+{
+    free(o->rows);
+    free(o->fetched);
+}
