@@ -43,6 +43,8 @@ pools of 10, async with no limit: serial 100 s, pools 10 s, async 1 s.
                         about 2 minutes)
   --levels LIST         concurrencies for --sweep (default 1,2,5,10,20,50,100)
   --out DIR             write the files into DIR (default compare-out/<time>)
+  --open                open report.html in the desktop's browser at the end
+                        (without a desktop: its path is the last line anyway)
   --build-dir DIR       use (or build) the binaries in DIR/bin (default build;
                         the BUILD_DIR environment variable works too)
   -h, --help            show this help and exit
@@ -62,12 +64,13 @@ EOF
 # Settings left empty here are filled from the chosen preset afterwards, so
 # an explicit flag wins over --seed-setting or --sweep whatever the order.
 COUNT="" DELAY="" WORKERS="" ASYNC_WORKERS="" MODELS="" TIMEOUT="" LEVELS=""
-OUT="" SEED=0 SWEEP=0
+OUT="" SEED=0 SWEEP=0 OPEN=0
 
 on_flag() { # name value
     case $1 in
     --seed-setting) SEED=1 ;;
     --sweep) SWEEP=1 ;;
+    --open) OPEN=1 ;;
     --delay) DELAY=$2 ;;
     --count) COUNT=$2 ;;
     --workers) WORKERS=$2 ;;
@@ -282,6 +285,26 @@ show_sweep() {
     mv "$RESULTS" "$OUT/sweep.csv"
 }
 
+# report.html: the whole run on one page (tools/report_html). Sets REPORT.
+write_report() {
+    REPORT=$("$TOOLS/report_html" --cores "$(nproc 2>/dev/null || echo 1)" "$OUT" 2>"$LIB_TMP/report.err")
+    if [[ -z $REPORT ]]; then
+        warn "report.html not written: $(head -n 1 "$LIB_TMP/report.err")"
+        EXIT_STATUS=$EXIT_FAILED
+    fi
+}
+
+# --open: the desktop's browser, detached so it outlives us; without a
+# desktop, say so (the last line names the file).
+open_report() {
+    ((OPEN)) && [[ -n $REPORT ]] || return 0
+    if [[ -n ${DISPLAY:-}${WAYLAND_DISPLAY:-} ]] && command -v xdg-open >/dev/null; then
+        setsid xdg-open "$REPORT" </dev/null >/dev/null 2>&1 &
+    else
+        warn "--open: no desktop here (no DISPLAY or xdg-open); open $REPORT in a browser"
+    fi
+}
+
 list_files() { # dir
     local f names=""
     for f in "$1"/*; do [[ -f $f ]] && names+="${f##*/} "; done
@@ -292,7 +315,7 @@ list_files() { # dir
 
 main() {
     local m w bins=(delay-server)
-    parse_flags "--seed-setting --sweep" \
+    parse_flags "--seed-setting --sweep --open" \
         "--delay --count --workers --async-workers --models --timeout --levels --out --build-dir" "$@"
     settle_settings
     lib_init
@@ -316,9 +339,12 @@ main() {
         show_report
         write_files
     fi
+    write_report
     say ""
     say "Files: $(list_files "$OUT")"
     say "Output folder: $OUT"
+    open_report
+    [[ -n $REPORT ]] && say "Report: $REPORT"
     exit "$EXIT_STATUS"
 }
 

@@ -45,7 +45,7 @@ no_leftovers() { # NAME
 }
 
 lines() { wc -l <"$1"; }
-last_line_dir() { tail -n 1 "$out" | sed -n 's/^Output folder: //p'; }
+last_line_dir() { sed -n 's/^Output folder: //p' "$out" | tail -n 1; } # the last line names report.html
 
 # --- a good run ---------------------------------------------------------------
 run --delay 0.05 --count 40 --workers 4 --out "$tmp/run"
