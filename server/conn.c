@@ -2,7 +2,12 @@
 /* conn.c -- one connection's life: accept, read, parse, wait, send, close.
  * One request at a time per connection: bytes of a pipelined next request
  * wait in in[] until the current answer is sent, so answers keep their
- * order. A page's delay is an el timer -- no thread, no sleep, no fd. */
+ * order. A page's delay is an el timer -- no thread, no sleep, no fd --
+ * and so is every deadline: one timer per connection, whose kind follows
+ * the state (idle or head while reading, the delay while waiting, a write
+ * stall while writing, the linger while closing). */
+#include "conn.h"
+
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -10,55 +15,79 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "server.h"
+#include "http_parse.h"
+#include "routes.h"
 
 #define LINGER_MS       1000 /* a closing conn drains the peer this long */
 #define ACCEPT_PAUSE_MS 100  /* accept rests this long when out of fds */
 
 enum conn_state {
     CONN_READING, /* waiting for (the rest of) a request head */
-    CONN_WAITING, /* a page's delay timer is running */
-    CONN_WRITING, /* out[] is being sent */
+    CONN_WAITING, /* a page's delay timer is running (or a stall) */
+    CONN_WRITING, /* out is being sent */
     CONN_LINGER,  /* answered and write side shut: drain until EOF */
+};
+
+enum timer_kind {
+    T_NONE,
+    T_IDLE,   /* keep-alive, nothing received: --idle-timeout-ms */
+    T_HEAD,   /* part of a head received: --header-timeout-ms */
+    T_DELAY,  /* the page's delay */
+    T_WRITE,  /* a response that cannot be written: --write-timeout-ms */
+    T_LINGER, /* draining before close */
 };
 
 struct conn {
     struct srv *srv;
     struct conn *prev, *next; /* srv->conns */
     int fd;
+    int pages_only; /* accepted from --unix */
     enum conn_state state;
-    int mask;         /* interest registered with the loop */
-    int eof;          /* peer shut its side: no more requests come */
-    int in_flight;    /* our page counts in srv->st.in_flight */
-    int status;       /* of the response in out[]: for the counters */
-    long long timer;  /* the delay or linger timer; 0 if none */
-    struct plan plan; /* the request being answered */
-    size_t inlen;     /* bytes held in in[] */
-    size_t outlen;    /* out[0..outlen) is the response ... */
-    size_t outoff;    /* ... of which out[0..outoff) is sent */
+    int mask;        /* interest registered with the loop */
+    int eof;         /* peer shut its side: no more requests come */
+    int in_flight;   /* our page counts in srv->st.in_flight */
+    int status;      /* of the response in out: for the counters */
+    long long timer; /* the one timer below; 0 if none */
+    enum timer_kind timer_kind;
+    size_t timer_outoff; /* T_WRITE: outoff when armed (progress re-arms) */
+    struct plan plan;    /* the request being answered */
+    size_t inlen;        /* bytes held in in[] */
+    size_t outoff;       /* out.p[0..outoff) of out.len is sent */
+    struct outbuf out;   /* the response; out_small unless it is big */
     /* Buffers last: only the fields above are initialised, so an idle
      * connection touches few of these pages. */
     char in[HTTP_MAX_HEAD];
-    char out[SRV_OUT_MAX];
+    char out_small[SRV_OUT_SMALL];
 };
 
 static void conn_io_cb(struct el *el, int fd, int mask, void *arg);
+static long conn_timer_cb(struct el *el, long long id, void *arg);
 static int conn_process(struct conn *c);
 
+static void conn_stop_timer(struct conn *c)
+{
+    if (c->timer != 0)
+        el_timer_del(c->srv->el, c->timer);
+    c->timer = 0;
+    c->timer_kind = T_NONE;
+}
+
 /* Always returns -1, so callers can `return conn_close(c);` to say
- * "c is gone". Undoes the counters c held. */
+ * "c is gone". Undoes the counters c held: a page still waiting when its
+ * connection goes was abandoned by the client, never answered. */
 static int conn_close(struct conn *c)
 {
     struct srv *srv = c->srv;
 
-    if (c->timer != 0)
-        el_timer_del(srv->el, c->timer);
+    conn_stop_timer(c);
     if (el_fd_del(srv->el, c->fd, EL_READ | EL_WRITE) == -1)
         srv_warn(srv, WARN_ACCEPT, "epoll_ctl: %s", strerror(errno));
     if (close(c->fd) == -1)
         srv_warn(srv, WARN_ACCEPT, "close: %s", strerror(errno));
-    if (c->in_flight)
+    if (c->in_flight) {
         srv->st.in_flight--;
+        srv->st.aborted++;
+    }
     srv->st.connections--;
     if (c->prev)
         c->prev->next = c->next;
@@ -66,6 +95,7 @@ static int conn_close(struct conn *c)
         srv->conns = c->next;
     if (c->next)
         c->next->prev = c->prev;
+    ob_clear(&c->out);
     free(c);
     return -1;
 }
@@ -76,8 +106,57 @@ void conn_free_all(struct srv *srv)
         conn_close(srv->conns);
 }
 
+/* The page is dropped on purpose (--reset-rate, --close-ids): not an
+ * abort, not an answer. rst: SO_LINGER 0, so close() sends a reset. */
+static int conn_drop(struct conn *c, int rst)
+{
+    struct linger lg = {.l_onoff = 1, .l_linger = 0};
+
+    if (rst && setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg) == -1)
+        srv_warn(c->srv, WARN_ACCEPT, "SO_LINGER: %s", strerror(errno));
+    if (c->in_flight) {
+        c->in_flight = 0;
+        c->srv->st.in_flight--;
+    }
+    c->srv->st.resets++;
+    return conn_close(c);
+}
+
+/* Replace c's timer. 0, or -1: out of memory, c is gone. */
+static int conn_set_timer(struct conn *c, enum timer_kind kind, long ms)
+{
+    conn_stop_timer(c);
+    c->timer = el_timer_add(c->srv->el, ms, conn_timer_cb, c);
+    if (c->timer == -1) {
+        c->timer = 0;
+        srv_warn(c->srv, WARN_NOMEM, "out of memory: dropping a connection");
+        return conn_close(c);
+    }
+    c->timer_kind = kind;
+    c->timer_outoff = c->outoff;
+    return 0;
+}
+
+/* The deadline this state needs, armed once: a head's deadline runs from
+ * its first byte however slowly the rest comes; a write's from the last
+ * byte that moved. */
+static int conn_update_deadline(struct conn *c)
+{
+    const struct srv_config *cfg = &c->srv->cfg;
+
+    if (c->state == CONN_READING && c->inlen == 0 && c->timer_kind != T_IDLE)
+        return conn_set_timer(c, T_IDLE, cfg->idle_timeout_ms);
+    if (c->state == CONN_READING && c->inlen > 0 && c->timer_kind != T_HEAD)
+        return conn_set_timer(c, T_HEAD, cfg->header_timeout_ms);
+    if (c->state == CONN_WRITING && c->outoff < c->out.len &&
+        (c->timer_kind != T_WRITE || c->timer_outoff != c->outoff))
+        return conn_set_timer(c, T_WRITE, cfg->write_timeout_ms);
+    return 0;
+}
+
 /* Ask the loop for what this state needs: read while there is room (also
- * while waiting, so a hang-up is seen early), write while out[] is stuck. */
+ * while waiting, so a hang-up is seen early), write while out is stuck;
+ * then the deadline that goes with it. */
 static int conn_update_events(struct conn *c)
 {
     struct el *el = c->srv->el;
@@ -85,28 +164,17 @@ static int conn_update_events(struct conn *c)
 
     if (!c->eof && c->inlen < sizeof c->in)
         want |= EL_READ;
-    if (c->state == CONN_WRITING && c->outoff < c->outlen)
+    if (c->state == CONN_WRITING && c->outoff < c->out.len)
         want |= EL_WRITE;
-    if (want == c->mask)
-        return 0;
-    if (el_fd_del(el, c->fd, c->mask & ~want) == -1 ||
-        el_fd_add(el, c->fd, want & ~c->mask, conn_io_cb, c) == -1) {
-        srv_warn(c->srv, WARN_NOMEM, "epoll_ctl: %s", strerror(errno));
-        return conn_close(c);
+    if (want != c->mask) {
+        if (el_fd_del(el, c->fd, c->mask & ~want) == -1 ||
+            el_fd_add(el, c->fd, want & ~c->mask, conn_io_cb, c) == -1) {
+            srv_warn(c->srv, WARN_NOMEM, "epoll_ctl: %s", strerror(errno));
+            return conn_close(c);
+        }
+        c->mask = want;
     }
-    c->mask = want;
-    return 0;
-}
-
-static long conn_linger_cb(struct el *el, long long id, void *arg)
-{
-    struct conn *c = arg;
-
-    (void)el;
-    (void)id;
-    c->timer = 0;
-    conn_close(c);
-    return EL_NOMORE;
+    return conn_update_deadline(c);
 }
 
 /* Close after an answer without losing it: close() with unread input
@@ -116,11 +184,8 @@ static int conn_linger(struct conn *c)
 {
     if (c->eof || shutdown(c->fd, SHUT_WR) == -1)
         return conn_close(c);
-    c->timer = el_timer_add(c->srv->el, LINGER_MS, conn_linger_cb, c);
-    if (c->timer == -1) {
-        c->timer = 0;
-        return conn_close(c);
-    }
+    if (conn_set_timer(c, T_LINGER, LINGER_MS) == -1)
+        return -1;
     c->state = CONN_LINGER;
     c->inlen = 0;
     return 0;
@@ -138,19 +203,20 @@ static int conn_sent(struct conn *c)
     }
     if (c->status >= 400)
         st->errors++;
-    c->outlen = c->outoff = 0;
+    ob_clear(&c->out); /* frees a big /stats or /plan */
+    c->outoff = 0;
     if (c->plan.close)
         return conn_linger(c);
     c->state = CONN_READING;
     return 0;
 }
 
-/* Send what is left of out[]. 0: sent, or the rest waits for EL_WRITE
+/* Send what is left of out. 0: sent, or the rest waits for EL_WRITE
  * (conn_update_events arms it); -1: c is gone. */
 static int conn_flush(struct conn *c)
 {
-    while (c->outoff < c->outlen) {
-        ssize_t n = send(c->fd, c->out + c->outoff, c->outlen - c->outoff, MSG_NOSIGNAL);
+    while (c->outoff < c->out.len) {
+        ssize_t n = send(c->fd, c->out.p + c->outoff, c->out.len - c->outoff, MSG_NOSIGNAL);
 
         if (n == -1 && errno == EINTR)
             continue;
@@ -163,25 +229,52 @@ static int conn_flush(struct conn *c)
     return conn_sent(c);
 }
 
-/* A page's delay is over: build it now (the index page shows this time). */
-static long conn_due_cb(struct el *el, long long id, void *arg)
+/* A page's delay is over: drop it, or build it now (the index page shows
+ * this time) and send it. */
+static void conn_due(struct conn *c)
 {
-    struct conn *c = arg;
+    struct srv *srv = c->srv;
 
-    (void)el;
-    (void)id;
-    c->timer = 0;
-    c->status = route_page(c->srv, &c->plan, c->out, sizeof c->out, &c->outlen);
-    if (c->status == 0) {
-        conn_close(c); /* --close-ids: hang up unanswered */
-        return EL_NOMORE;
+    if (c->plan.page == PAGE_DETAIL && idlist_has(&srv->cfg.close_ids, c->plan.id)) {
+        conn_drop(c, 0); /* --close-ids: hang up unanswered */
+        return;
     }
+    if (c->plan.page == PAGE_DETAIL && c->plan.fault == DPLAN_RESET) {
+        conn_drop(c, 1);
+        return;
+    }
+    c->status = route_page(srv, &c->plan, &c->out);
+    if (c->plan.fault == DPLAN_FAIL)
+        srv->st.failed_faults++;
     c->outoff = 0;
     c->state = CONN_WRITING;
     /* Send at once instead of arming EL_WRITE and waiting a loop turn:
      * the socket buffer is almost always empty, so one send() does it. */
     if (conn_flush(c) == 0 && (c->state != CONN_READING || conn_process(c) == 0))
         conn_update_events(c);
+}
+
+static long conn_timer_cb(struct el *el, long long id, void *arg)
+{
+    struct conn *c = arg;
+    enum timer_kind kind = c->timer_kind;
+
+    (void)el;
+    (void)id;
+    c->timer = 0;
+    c->timer_kind = T_NONE;
+    switch (kind) {
+    case T_DELAY:
+        conn_due(c);
+        break;
+    case T_HEAD:
+    case T_WRITE:
+        c->srv->st.timeouts++;
+        conn_close(c);
+        break;
+    default: /* idle keep-alive, linger: a normal end */
+        conn_close(c);
+    }
     return EL_NOMORE;
 }
 
@@ -191,26 +284,25 @@ static void conn_consume(struct conn *c, size_t used)
     c->inlen -= used;
 }
 
-/* A parsed request: answer now, or start the page's delay timer. */
+/* A parsed request: answer now, or start the page's delay timer (none
+ * for a stall: it waits until the client leaves). */
 static int conn_dispatch(struct conn *c, const struct http_req *req, size_t used)
 {
     struct srv *srv = c->srv;
 
-    route_request(srv, req, c->out, sizeof c->out, &c->plan);
+    conn_stop_timer(c); /* this head's deadline is met */
+    route_request(srv, req, c->pages_only, &c->out, &c->plan);
     conn_consume(c, used); /* only now: req points into in[] */
     if (c->plan.status != 0) {
         c->status = c->plan.status;
-        c->outlen = c->plan.len;
         c->outoff = 0;
         c->state = CONN_WRITING;
         return 0;
     }
-    c->timer = el_timer_add(srv->el, c->plan.delay_ms, conn_due_cb, c);
-    if (c->timer == -1) {
-        c->timer = 0;
-        srv_warn(srv, WARN_NOMEM, "out of memory: dropping a request");
-        return conn_close(c);
-    }
+    if (c->plan.page == PAGE_DETAIL && c->plan.fault == DPLAN_STALL)
+        srv->st.stalls++;
+    else if (conn_set_timer(c, T_DELAY, c->plan.delay_ms) == -1)
+        return -1;
     c->state = CONN_WAITING;
     c->in_flight = 1;
     if (++srv->st.in_flight > srv->st.peak_in_flight)
@@ -219,11 +311,12 @@ static int conn_dispatch(struct conn *c, const struct http_req *req, size_t used
 }
 
 /* Broken or oversized head: answer it, then close (the rest is junk). */
-static void conn_error(struct conn *c, int status)
+static void conn_error(struct conn *c, int status, const char *why)
 {
-    const char *why = status == 431 ? "request head over 8192 bytes" : "malformed request head";
-
-    c->outlen = route_error(status, why, c->out, sizeof c->out);
+    if (why == NULL)
+        why = status == 431 ? "request head over 8192 bytes" : "malformed request head";
+    ob_clear(&c->out);
+    route_error(status, why, &c->out);
     c->outoff = 0;
     c->status = status;
     c->plan.close = 1;
@@ -240,7 +333,7 @@ static int conn_process(struct conn *c)
         int status = http_head_status(rc, c->inlen);
 
         if (status != 0)
-            conn_error(c, status);
+            conn_error(c, status, rc == -1 ? req.why : NULL);
         else if (rc == -2)
             return c->eof ? conn_close(c) : 0;
         else if (conn_dispatch(c, &req, (size_t)rc) == -1)
@@ -262,8 +355,13 @@ static int conn_on_readable(struct conn *c)
     n = recv(c->fd, c->in + c->inlen, sizeof c->in - c->inlen, 0);
     if (n == -1)
         return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : conn_close(c);
-    if (n == 0)
+    if (n == 0) {
         c->eof = 1;
+        /* The client gave up on the page it waits for (a client that
+         * only half-closes looks the same: HTTP clients do not). */
+        if (c->state == CONN_WAITING)
+            return conn_close(c);
+    }
     c->inlen += (size_t)n;
     if (c->state == CONN_LINGER)
         return c->eof ? conn_close(c) : 0;
@@ -289,57 +387,70 @@ static void conn_io_cb(struct el *el, int fd, int mask, void *arg)
 
 /* ---- accepting ---- */
 
-static void conn_new(struct srv *srv, int fd)
+int conn_adopt(struct srv *srv, int fd, int pages_only)
 {
     struct conn *c = malloc(sizeof *c);
 
     if (c == NULL) {
         srv_warn(srv, WARN_NOMEM, "out of memory: refusing a connection");
         close(fd); /* nothing more to do if this fails too */
-        return;
+        return -1;
     }
     memset(c, 0, offsetof(struct conn, in));
     c->srv = srv;
     c->fd = fd;
+    c->pages_only = pages_only;
     c->state = CONN_READING;
+    ob_init(&c->out, c->out_small, sizeof c->out_small);
     c->next = srv->conns;
     if (srv->conns)
         srv->conns->prev = c;
     srv->conns = c;
     if (++srv->st.connections > srv->st.peak_connections)
         srv->st.peak_connections = srv->st.connections;
-    conn_update_events(c);
+    return conn_update_events(c);
 }
 
 /* Over --max-conns: a best-effort 503 and close, with no conn at all. */
 static void conn_refuse(struct srv *srv, int fd)
 {
-    char out[512];
-    size_t len = route_error(503, "too many connections (--max-conns)", out, sizeof out);
+    char small[512];
+    struct outbuf out;
 
-    if (send(fd, out, len, MSG_NOSIGNAL | MSG_DONTWAIT) == (ssize_t)len)
+    ob_init(&out, small, sizeof small);
+    route_error(503, "too many connections (--max-conns)", &out);
+    if (send(fd, out.p, out.len, MSG_NOSIGNAL | MSG_DONTWAIT) == (ssize_t)out.len)
         srv->st.errors++;
-    srv_warn(srv, WARN_MAXCONN,
-             "%ld connections open (--max-conns): "
-             "refusing more",
-             srv->max_conns);
+    ob_clear(&out);
+    srv_warn(srv, WARN_MAXCONN, "%ld connections open (--max-conns): refusing more",
+             srv->cfg.max_conns);
     if (close(fd) == -1)
         srv_warn(srv, WARN_ACCEPT, "close: %s", strerror(errno));
+}
+
+int conn_listen_resume(struct srv *srv)
+{
+    if (el_fd_add(srv->el, srv->listen_fd, EL_READ, conn_accept_cb, srv) == -1)
+        return -1;
+    if (srv->unix_fd != -1 && el_fd_add(srv->el, srv->unix_fd, EL_READ, conn_accept_cb, srv) == -1)
+        return -1;
+    return 0;
 }
 
 static long accept_resume_cb(struct el *el, long long id, void *arg)
 {
     struct srv *srv = arg;
 
+    (void)el;
     (void)id;
-    if (el_fd_add(el, srv->listen_fd, EL_READ, conn_accept_cb, srv) == -1)
+    if (conn_listen_resume(srv) == -1)
         return ACCEPT_PAUSE_MS; /* try again later */
     srv->accept_timer = 0;
     return EL_NOMORE;
 }
 
 /* Level-triggered epoll would report the full queue again at once and
- * spin: stop watching the listener for a while instead. */
+ * spin: stop watching the listeners for a while instead. */
 static void accept_pause(struct srv *srv)
 {
     if (srv->accept_timer != 0)
@@ -349,20 +460,21 @@ static void accept_pause(struct srv *srv)
         srv->accept_timer = 0;
         return;
     }
-    if (el_fd_del(srv->el, srv->listen_fd, EL_READ) == -1)
+    if (el_fd_del(srv->el, srv->listen_fd, EL_READ) == -1 ||
+        (srv->unix_fd != -1 && el_fd_del(srv->el, srv->unix_fd, EL_READ) == -1))
         srv_warn(srv, WARN_ACCEPT, "epoll_ctl: %s", strerror(errno));
 }
 
 /* One accept4(). Returns 1 to go on draining the queue, 0 to stop. */
-static int accept_one(struct srv *srv)
+static int accept_one(struct srv *srv, int lfd)
 {
-    int fd = accept4(srv->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
     if (fd >= 0) {
-        if (srv->st.connections >= srv->max_conns)
+        if (srv->st.connections >= srv->cfg.max_conns)
             conn_refuse(srv, fd);
         else
-            conn_new(srv, fd);
+            conn_adopt(srv, fd, lfd == srv->unix_fd);
         return 1;
     }
     switch (errno) {
@@ -382,8 +494,8 @@ static int accept_one(struct srv *srv)
     case EMFILE:
     case ENFILE:
         srv_warn(srv, WARN_NOFILE,
-                 "out of file descriptors: refusing "
-                 "connections (raise ulimit -n)");
+                 "out of file descriptors: refusing connections "
+                 "(raise ulimit -n)");
         break;
     default:
         srv_warn(srv, WARN_ACCEPT, "accept: %s", strerror(errno));
@@ -397,8 +509,7 @@ static int accept_one(struct srv *srv)
 void conn_accept_cb(struct el *el, int fd, int mask, void *srv)
 {
     (void)el;
-    (void)fd;
     (void)mask;
-    while (accept_one(srv))
+    while (accept_one(srv, fd))
         ;
 }

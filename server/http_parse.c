@@ -75,23 +75,64 @@ static int parse_token(struct cur *c, const char **tok, size_t *len)
     return 0;
 }
 
-/* origin-form only ("/path?query"): all delay-server serves. */
+/* Could buf[0..n) still begin "http://" or "https://" (any case)? */
+static int scheme_prefix_ok(const char *buf, size_t n)
+{
+    static const char *const schemes[] = {"http://", "https://"};
+
+    for (size_t i = 0; i < 2; i++) {
+        size_t m = strlen(schemes[i]);
+
+        if (strncasecmp(buf, schemes[i], n < m ? n : m) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Split a whole target into authority (absolute-form only), path and
+ * query. An absolute-form target without a path means "/". */
+static int split_target(const char *t, size_t len, struct http_req *req)
+{
+    const char *end = t + len, *p = t, *q;
+
+    if (*t != '/') {
+        if (len >= 7 && strncasecmp(t, "http://", 7) == 0)
+            p = t + 7;
+        else if (len >= 8 && strncasecmp(t, "https://", 8) == 0)
+            p = t + 8;
+        else
+            return -1;
+        req->authority = p;
+        while (p < end && *p != '/' && *p != '?')
+            p++;
+        req->authority_len = (size_t)(p - req->authority);
+        if (req->authority_len == 0) {
+            req->why = "absolute-form target without a host";
+            return -1;
+        }
+    }
+    q = memchr(p, '?', (size_t)(end - p));
+    req->path = p < end && *p == '/' ? p : "/";
+    req->path_len = p < end && *p == '/' ? (size_t)((q ? q : end) - p) : 1;
+    req->query = q ? q + 1 : NULL;
+    req->query_len = q ? (size_t)(end - q - 1) : 0;
+    return 0;
+}
+
+/* Origin-form ("/path?query") or absolute-form ("http://host/path"). A
+ * target that can be neither is refused as soon as a byte says so. */
 static int parse_target(struct cur *c, struct http_req *req)
 {
-    const char *start = c->p, *q = NULL;
+    const char *start = c->p;
 
-    if (c->p < c->end && *c->p != '/')
-        return -1;
     for (; c->p < c->end && is_vchar((unsigned char)*c->p); c->p++)
-        if (*c->p == '?' && q == NULL)
-            q = c->p;
+        if (*start != '/' && !scheme_prefix_ok(start, (size_t)(c->p - start + 1)))
+            return -1;
     if (c->p == c->end)
         return -2;
-    req->path = start;
-    req->path_len = (size_t)((q ? q : c->p) - start);
-    req->query = q ? q + 1 : NULL;
-    req->query_len = q ? (size_t)(c->p - q - 1) : 0;
-    return 0;
+    if (c->p == start)
+        return -1;
+    return split_target(start, (size_t)(c->p - start), req);
 }
 
 /* "HTTP/1." and one digit: other major versions are malformed here. */
@@ -207,13 +248,17 @@ static int body_length_positive(const char *s, size_t len)
     return positive;
 }
 
-/* Connection and body semantics, from the parsed headers. */
+/* Connection, Host and body semantics, from the parsed headers. */
 static int apply_headers(struct http_req *req)
 {
+    size_t hosts = 0;
+
     for (size_t i = 0; i < req->num_headers; i++) {
         const struct http_header *h = &req->headers[i];
 
-        if (name_is(h, "Connection")) {
+        if (name_is(h, "Host")) {
+            hosts++;
+        } else if (name_is(h, "Connection")) {
             req->want_close |= list_has(h->value, h->value_len, "close");
             req->keep_alive |= list_has(h->value, h->value_len, "keep-alive");
         } else if (name_is(h, "Transfer-Encoding")) {
@@ -221,10 +266,16 @@ static int apply_headers(struct http_req *req)
         } else if (name_is(h, "Content-Length")) {
             int rc = body_length_positive(h->value, h->value_len);
 
-            if (rc == -1)
-                return -1; /* not a number: framing unknown */
+            if (rc == -1) {
+                req->why = "Content-Length is not a number";
+                return -1; /* framing unknown */
+            }
             req->has_body |= rc;
         }
+    }
+    if (hosts > 1 || (hosts == 0 && req->minor_version >= 1)) {
+        req->why = hosts > 1 ? "more than one Host header" : "HTTP/1.1 needs a Host header";
+        return -1;
     }
     if (req->minor_version == 0 && !req->keep_alive)
         req->want_close = 1;

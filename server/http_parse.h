@@ -21,21 +21,27 @@ struct http_header {
 struct http_req {
     const char *method;
     size_t method_len;
-    const char *path; /* the target up to '?'; always starts with '/' */
+    const char *authority; /* absolute-form "http://host:port/p": host:port */
+    size_t authority_len;  /* (NULL and 0 for the usual "/p") */
+    const char *path;      /* the target's path; always starts with '/' */
     size_t path_len;
     const char *query; /* after '?'; NULL when the target has no '?' */
     size_t query_len;
     int minor_version; /* the x of HTTP/1.x */
     struct http_header headers[HTTP_MAX_HEADERS];
     size_t num_headers;
-    int want_close; /* Connection: close, or HTTP/1.0 without keep-alive */
-    int keep_alive; /* Connection: keep-alive was sent */
-    int has_body;   /* Content-Length > 0 or any Transfer-Encoding */
+    int want_close;  /* Connection: close, or HTTP/1.0 without keep-alive */
+    int keep_alive;  /* Connection: keep-alive was sent */
+    int has_body;    /* Content-Length > 0 or any Transfer-Encoding */
+    const char *why; /* after -1, when known: what is wrong, for the 400 */
 };
 
 /* Parse the head at buf[0..len): the request line, header lines and the
  * blank line. Leading blank lines are skipped (RFC 9112 2.2). CRLF or a
- * bare LF ends a line; any other control byte is malformed.
+ * bare LF ends a line; any other control byte is malformed. The target is
+ * origin-form ("/p?q") or absolute-form ("http://host/p?q", RFC 9112 3.2.2).
+ * An HTTP/1.1 request without a Host header, or any request with more
+ * than one, is malformed (RFC 9112 3.2).
  * Returns >0: bytes consumed (the whole head); -2: incomplete, read more
  * and call again from the start of buf; -1: malformed. */
 int http_parse_request(const char *buf, size_t len, struct http_req *req);

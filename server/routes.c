@@ -2,16 +2,96 @@
 /* routes.c -- from a parsed request to a response: which page, how long it
  * waits, and the bytes of every response. It never touches a socket:
  * conn.c sends what is built here, so a route is easy to read and test. */
+#include "routes.h"
+
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "server.h"
+enum route { ROUTE_NONE, ROUTE_INDEX, ROUTE_DETAIL, ROUTE_STATS, ROUTE_HEALTHZ, ROUTE_PLAN };
 
-enum route { ROUTE_NONE, ROUTE_INDEX, ROUTE_DETAIL, ROUTE_STATS, ROUTE_HEALTHZ };
+#define TEXT      "text/plain; charset=utf-8"
+#define JSON      "application/json"
+#define MAX_DELAY 60000 /* largest ?delay_ms= */
 
-#define TEXT "text/plain; charset=utf-8"
-#define JSON "application/json"
+/* ---- the response buffer ---- */
+
+void ob_init(struct outbuf *b, char *small, size_t small_cap)
+{
+    b->p = b->small = small;
+    b->cap = b->small_cap = small_cap;
+    b->len = 0;
+    b->oom = 0;
+}
+
+void ob_clear(struct outbuf *b)
+{
+    if (b->p != b->small)
+        free(b->p);
+    ob_init(b, b->small, b->small_cap);
+}
+
+/* Room for need more bytes (plus a NUL). 0, or -1 and oom set. */
+static int ob_reserve(struct outbuf *b, size_t need)
+{
+    size_t cap = b->cap;
+    char *p;
+
+    if (b->oom)
+        return -1;
+    if (b->len + need < cap)
+        return 0;
+    while (b->len + need >= cap)
+        cap *= 2;
+    p = b->p == b->small ? malloc(cap) : realloc(b->p, cap);
+    if (p == NULL) {
+        b->oom = 1;
+        return -1;
+    }
+    if (b->p == b->small)
+        memcpy(p, b->small, b->len);
+    b->p = p;
+    b->cap = cap;
+    return 0;
+}
+
+static void ob_write(struct outbuf *b, const char *s, size_t n)
+{
+    if (ob_reserve(b, n) == 0) {
+        memcpy(b->p + b->len, s, n);
+        b->len += n;
+    }
+}
+
+void ob_printf(struct outbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (b->oom)
+        return;
+    va_start(ap, fmt);
+    n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        b->oom = 1;
+        return;
+    }
+    if (b->len + (size_t)n < b->cap) {
+        b->len += (size_t)n;
+        return;
+    }
+    if (ob_reserve(b, (size_t)n) == -1)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+/* ---- responses ---- */
 
 static const char *reason(int status)
 {
@@ -24,6 +104,8 @@ static const char *reason(int status)
         return "Not Found";
     case 405:
         return "Method Not Allowed";
+    case 408:
+        return "Request Timeout";
     case 431:
         return "Request Header Fields Too Large";
     case 500:
@@ -35,43 +117,63 @@ static const char *reason(int status)
     }
 }
 
+static void plan_error(struct plan *plan, int status, const char *why, const char *extra,
+                       struct outbuf *out);
+
 /* Status line, headers and body into out. Every response says its
- * Content-Length, so keep-alive clients know where it ends. Returns the
- * length, or 0 if it did not fit (the bodies built here always do). */
-static size_t reply(char *out, size_t cap, int status, const char *ctype, const char *extra,
-                    const char *body, const struct plan *plan)
+ * Content-Length, so keep-alive clients know where it ends. */
+static void reply(struct outbuf *out, int status, const char *ctype, const char *extra,
+                  const char *body, size_t blen, const struct plan *plan)
 {
     const char *conn = plan->close               ? "Connection: close\r\n"
                        : plan->keep_alive_header ? "Connection: keep-alive\r\n"
                                                  : "";
-    int n = snprintf(out, cap,
-                     "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
-                     "Content-Length: %zu\r\n%s%s\r\n%s",
-                     status, reason(status), ctype, strlen(body), conn, extra, body);
 
-    return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
+    ob_printf(out,
+              "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
+              "Content-Length: %zu\r\n%s%s\r\n",
+              status, reason(status), ctype, blen, conn, extra);
+    ob_write(out, body, blen);
+}
+
+/* A body built in a buffer of its own (/stats, /plan), or a 503 when
+ * memory ran out while building it: never a response cut short. */
+static void reply_built(struct outbuf *out, struct outbuf *body, struct plan *plan)
+{
+    if (body->oom) {
+        plan_error(plan, 503, "out of memory", "", out);
+    } else {
+        plan->status = 200;
+        reply(out, 200, JSON, "", body->p, body->len, plan);
+        if (out->oom) {
+            ob_clear(out);
+            plan_error(plan, 503, "out of memory", "", out);
+        }
+    }
+    ob_clear(body);
 }
 
 /* An error: a one-line text body saying what is wrong, then close, since
  * after a bad request we cannot trust where the next one starts. */
-static void plan_error(struct plan *plan, int status, const char *why, const char *extra, char *out,
-                       size_t cap)
+static void plan_error(struct plan *plan, int status, const char *why, const char *extra,
+                       struct outbuf *out)
 {
     char body[256];
+    int n = snprintf(body, sizeof body, "%d %s: %s\n", status, reason(status), why);
 
-    snprintf(body, sizeof body, "%d %s: %s\n", status, reason(status), why);
     plan->status = status;
     plan->close = 1;
-    plan->len = reply(out, cap, status, TEXT, extra, body, plan);
+    reply(out, status, TEXT, extra, body, n < (int)sizeof body ? (size_t)n : sizeof body - 1, plan);
 }
 
-size_t route_error(int status, const char *why, char *out, size_t cap)
+void route_error(int status, const char *why, struct outbuf *out)
 {
     struct plan plan = {.close = 1};
 
-    plan_error(&plan, status, why, "", out, cap);
-    return plan.len;
+    plan_error(&plan, status, why, "", out);
 }
+
+/* ---- matching ---- */
 
 static int path_is(const struct http_req *req, const char *path)
 {
@@ -89,63 +191,122 @@ static enum route route_match(const struct http_req *req, long *id)
         return ROUTE_STATS;
     if (path_is(req, "/healthz"))
         return ROUTE_HEALTHZ;
+    if (path_is(req, "/plan"))
+        return ROUTE_PLAN;
     if (req->path_len > dlen && memcmp(req->path, detail, dlen) == 0 &&
         http_parse_uint(req->path + dlen, req->path_len - dlen, SRV_MAX_ID, id) == 0 && *id > 0)
         return ROUTE_DETAIL;
     return ROUTE_NONE;
 }
 
+/* ---- /stats and /plan ---- */
+
+/* "1-23:1,24:2,25:0": runs of consecutive ids with one count. */
+static void fetched_runs(const struct srv *srv, struct outbuf *b)
+{
+    long first = 1;
+
+    for (long id = 1; id <= srv->fetched_max_id; id++) {
+        if (id < srv->fetched_max_id && srv->fetched[id + 1] == srv->fetched[first])
+            continue;
+        if (first > 1)
+            ob_printf(b, ",");
+        if (id == first)
+            ob_printf(b, "%ld:%u", id, srv->fetched[id]);
+        else
+            ob_printf(b, "%ld-%ld:%u", first, id, srv->fetched[id]);
+        first = id + 1;
+    }
+}
+
 /* GET /stats[?reset=1]: the counters; a reset returns the values from
  * before it, so no request is lost between reading and resetting. */
-static void route_stats(struct srv *srv, const struct http_req *req, char *out, size_t cap,
+static void route_stats(struct srv *srv, const struct http_req *req, struct outbuf *out,
                         struct plan *plan)
 {
-    struct srv_stats *st = &srv->st;
+    const struct srv_stats *st = &srv->st;
+    char small[SRV_OUT_SMALL];
+    struct outbuf body;
     const char *v;
     size_t vlen;
     long reset = 0;
-    char body[256];
 
     if (http_query_param(req->query, req->query_len, "reset", &v, &vlen) &&
         http_parse_uint(v, vlen, 1, &reset) != 0) {
-        plan_error(plan, 400, "reset must be 0 or 1", "", out, cap);
+        plan_error(plan, 400, "reset must be 0 or 1", "", out);
         return;
     }
-    snprintf(body, sizeof body,
-             "{\"requests\":%lld,\"in_flight\":%lld,\"peak_in_flight\":%lld,"
-             "\"connections\":%lld,\"peak_connections\":%lld,"
-             "\"errors\":%lld}\n",
-             st->requests, st->in_flight, st->peak_in_flight, st->connections, st->peak_connections,
-             st->errors);
-    if (reset) {
-        st->requests = 0;
-        st->errors = 0;
-        st->peak_in_flight = st->in_flight;
-        st->peak_connections = st->connections;
-    }
-    plan->status = 200;
-    plan->len = reply(out, cap, 200, JSON, "", body, plan);
+    ob_init(&body, small, sizeof small);
+    ob_printf(&body,
+              "{\"requests\":%lld,\"in_flight\":%lld,\"peak_in_flight\":%lld,"
+              "\"connections\":%lld,\"peak_connections\":%lld,\"errors\":%lld,"
+              "\"aborted\":%lld,\"failed_faults\":%lld,\"resets\":%lld,\"stalls\":%lld,"
+              "\"timeouts\":%lld,\"fetched_other\":%lld,\"fetched\":\"",
+              st->requests, st->in_flight, st->peak_in_flight, st->connections,
+              st->peak_connections, st->errors, st->aborted, st->failed_faults, st->resets,
+              st->stalls, st->timeouts, st->fetched_other);
+    fetched_runs(srv, &body);
+    ob_printf(&body, "\"}\n");
+    if (reset && !body.oom)
+        srv_reset_stats(srv);
+    reply_built(out, &body, plan);
 }
 
-/* A page: no bytes yet, just how long it waits (?delay_ms= overrides). */
-static void route_delay(const struct srv *srv, const struct http_req *req, enum route r, char *out,
-                        size_t cap, struct plan *plan)
+/* GET /plan?n=N: every id's delay, so a client can compute the ideal
+ * schedule without fetching anything. */
+static void route_plan(const struct srv *srv, const struct http_req *req, struct outbuf *out,
+                       struct plan *plan)
 {
+    const struct srv_config *cfg = &srv->cfg;
+    char small[SRV_OUT_SMALL];
+    struct outbuf body;
     const char *v;
     size_t vlen;
-    long d = srv->delay_ms;
+    long n;
+
+    if (!http_query_param(req->query, req->query_len, "n", &v, &vlen) ||
+        http_parse_uint(v, vlen, SRV_COUNTED_IDS, &n) != 0) {
+        plan_error(plan, 400, "n must be 0..100000", "", out);
+        return;
+    }
+    ob_init(&body, small, sizeof small);
+    ob_printf(&body, "{\"seed\":%llu,\"n\":%ld,\"delays_ms\":[", (unsigned long long)cfg->seed, n);
+    for (long id = 1; id <= n; id++)
+        ob_printf(&body, id == 1 ? "%ld" : ",%ld",
+                  dplan_delay_ms(cfg->seed, id, cfg->delay_min_ms, cfg->delay_max_ms));
+    ob_printf(&body, "]}\n");
+    reply_built(out, &body, plan);
+}
+
+/* ---- pages ---- */
+
+/* A page: no bytes yet, just how long it waits (?delay_ms= overrides),
+ * and for a detail page, its fetch count and fault. */
+static void route_delay(struct srv *srv, const struct http_req *req, enum route r,
+                        struct outbuf *out, struct plan *plan)
+{
+    const struct srv_config *cfg = &srv->cfg;
+    const char *v;
+    size_t vlen;
+    long d = r == ROUTE_DETAIL
+                 ? dplan_delay_ms(cfg->seed, plan->id, cfg->delay_min_ms, cfg->delay_max_ms)
+                 : cfg->delay_min_ms;
 
     if (http_query_param(req->query, req->query_len, "delay_ms", &v, &vlen) &&
-        http_parse_uint(v, vlen, 60000, &d) != 0) {
-        plan_error(plan, 400, "delay_ms must be 0..60000", "", out, cap);
+        http_parse_uint(v, vlen, MAX_DELAY, &d) != 0) {
+        plan_error(plan, 400, "delay_ms must be 0..60000", "", out);
         return;
     }
     plan->status = 0;
     plan->page = r == ROUTE_INDEX ? PAGE_INDEX : PAGE_DETAIL;
-    plan->delay_ms = d;
+    plan->delay_ms = d < cfg->delay_cap_ms ? d : cfg->delay_cap_ms;
+    if (r == ROUTE_DETAIL) {
+        plan->attempt = srv_count_fetch(srv, plan->id);
+        plan->fault = dplan_fault(cfg->seed, plan->id, plan->attempt, &cfg->rates);
+    }
 }
 
-void route_request(struct srv *srv, const struct http_req *req, char *out, size_t cap,
+void route_request(struct srv *srv, const struct http_req *req, int pages_only, struct outbuf *out,
                    struct plan *plan)
 {
     enum route r;
@@ -154,26 +315,29 @@ void route_request(struct srv *srv, const struct http_req *req, char *out, size_
     plan->close = req->want_close;
     plan->keep_alive_header = req->minor_version == 0 && !req->want_close;
     r = route_match(req, &plan->id);
-    if (r == ROUTE_NONE)
+    if (r == ROUTE_NONE || (r == ROUTE_STATS && pages_only))
         plan_error(plan, 404,
-                   "no such page (try /, /index, "
-                   "/detail/<id>, /stats, /healthz)",
-                   "", out, cap);
+                   pages_only ? "no such page (try /, /index, /detail/<id>, /plan?n=N, /healthz)"
+                              : "no such page (try /, /index, /detail/<id>, /plan?n=N, "
+                                "/stats, /healthz)",
+                   "", out);
     else if (req->method_len != 3 || memcmp(req->method, "GET", 3) != 0)
-        plan_error(plan, 405, "only GET is served", "Allow: GET\r\n", out, cap);
+        plan_error(plan, 405, "only GET is served", "Allow: GET\r\n", out);
     else if (req->has_body)
-        plan_error(plan, 400, "request bodies are not supported", "", out, cap);
+        plan_error(plan, 400, "request bodies are not supported", "", out);
     else if (r == ROUTE_STATS)
-        route_stats(srv, req, out, cap, plan);
+        route_stats(srv, req, out, plan);
+    else if (r == ROUTE_PLAN)
+        route_plan(srv, req, out, plan);
     else if (r == ROUTE_HEALTHZ) {
         plan->status = 200;
-        plan->len = reply(out, cap, 200, TEXT, "", "ok\n", plan);
+        reply(out, 200, TEXT, "", "ok\n", 3, plan);
     } else
-        route_delay(srv, req, r, out, cap, plan);
+        route_delay(srv, req, r, out, plan);
 }
 
 /* The seed's page: Hello World and the wall time it was answered. */
-static void index_body(char *body, size_t cap)
+static int index_body(char *body, size_t cap)
 {
     struct timespec ts = {0};
     struct tm tm;
@@ -181,33 +345,32 @@ static void index_body(char *body, size_t cap)
 
     if (clock_gettime(CLOCK_REALTIME, &ts) == 0 && localtime_r(&ts.tv_sec, &tm) != NULL)
         strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
-    snprintf(body, cap, "<h1>Hello World : %s.%06ld</h1>\n", when, ts.tv_nsec / 1000);
+    return snprintf(body, cap, "<h1>Hello World : %s.%06ld</h1>\n", when, ts.tv_nsec / 1000);
 }
 
-int route_page(const struct srv *srv, const struct plan *plan, char *out, size_t cap, size_t *len)
+int route_page(const struct srv *srv, const struct plan *plan, struct outbuf *out)
 {
     char body[256];
     long id = plan->id;
+    int n;
 
     if (plan->page == PAGE_INDEX) {
-        index_body(body, sizeof body);
-        *len = reply(out, cap, 200, "text/html; charset=utf-8", "", body, plan);
+        n = index_body(body, sizeof body);
+        reply(out, 200, "text/html; charset=utf-8", "", body, (size_t)n, plan);
         return 200;
     }
-    if (idlist_has(&srv->close_ids, id))
-        return 0;
-    if (idlist_has(&srv->fail_ids, id)) {
-        snprintf(body, sizeof body,
-                 "500 Internal Server Error: "
-                 "injected failure for id %ld (--fail-ids)\n",
-                 id);
-        *len = reply(out, cap, 500, TEXT, "", body, plan);
+    if (idlist_has(&srv->cfg.fail_ids, id) || plan->fault == DPLAN_FAIL) {
+        n = snprintf(body, sizeof body,
+                     "500 Internal Server Error: injected failure for id %ld "
+                     "(attempt %ld, %s)\n",
+                     id, plan->attempt, plan->fault == DPLAN_FAIL ? "--fail-rate" : "--fail-ids");
+        reply(out, 500, TEXT, "", body, (size_t)n, plan);
         return 500;
     }
-    if (idlist_has(&srv->wrong_ids, id))
+    if (idlist_has(&srv->cfg.wrong_ids, id))
         id++; /* a wrong page, so a client's body check has work */
-    snprintf(body, sizeof body, "{\"id\":%ld,\"url\":\"/detail/%ld\",\"delay_ms\":%ld}\n", id, id,
-             plan->delay_ms);
-    *len = reply(out, cap, 200, JSON, "", body, plan);
+    n = snprintf(body, sizeof body, "{\"id\":%ld,\"url\":\"/detail/%ld\",\"delay_ms\":%ld}\n", id,
+                 id, plan->delay_ms);
+    reply(out, 200, JSON, "", body, (size_t)n, plan);
     return 200;
 }

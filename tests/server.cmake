@@ -13,7 +13,7 @@ target_link_libraries(test_http_parse PRIVATE http_parse PkgConfig::CMOCKA)
 add_test(NAME http_parse COMMAND test_http_parse)
 
 add_executable(test_server ${CMAKE_CURRENT_LIST_DIR}/test_server.c)
-target_link_libraries(test_server PRIVATE server_fixture PkgConfig::CMOCKA)
+target_link_libraries(test_server PRIVATE server_fixture delay_plan Threads::Threads PkgConfig::CMOCKA)
 add_test(NAME server COMMAND test_server)
 
 set_tests_properties(http_parse server PROPERTIES TIMEOUT 60)

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -130,58 +131,121 @@ int server_stop(struct server *s)
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-/* Send req to 127.0.0.1:port and read until the server closes, within
- * GET_MS. Returns the bytes in buf (NUL-terminated), or -1. */
-static ssize_t exchange(int port, const char *req, char *buf, size_t cap)
+/* Send req on the connected fd and read until the server closes, within
+ * GET_MS, into a buffer that grows (/stats can be long). Returns the
+ * NUL-terminated response (free it), or NULL. Closes fd. */
+static char *exchange_fd(int fd, const char *req)
 {
-    struct sockaddr_in sa = {.sin_family = AF_INET,
-                             .sin_port = htons((uint16_t)port),
-                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     long long deadline = now_ms() + GET_MS;
-    size_t len = 0;
-    ssize_t n = -1;
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    size_t len = 0, cap = 16384;
+    char *buf = malloc(cap), *bigger;
 
-    if (fd == -1)
-        return -1;
-    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == -1 ||
-        send(fd, req, strlen(req), MSG_NOSIGNAL) != (ssize_t)strlen(req))
-        goto out;
+    if (buf == NULL || send(fd, req, strlen(req), MSG_NOSIGNAL) != (ssize_t)strlen(req))
+        goto fail;
     for (;;) {
         struct pollfd p = {.fd = fd, .events = POLLIN};
         long long left = deadline - now_ms();
+        ssize_t n;
 
-        if (len == cap - 1 || left <= 0 || poll(&p, 1, (int)left) <= 0 ||
+        if (len + 1 == cap) {
+            if ((bigger = realloc(buf, cap * 2)) == NULL)
+                goto fail;
+            buf = bigger;
+            cap *= 2;
+        }
+        if (left <= 0 || poll(&p, 1, (int)left) <= 0 ||
             (n = recv(fd, buf + len, cap - 1 - len, 0)) < 0)
-            goto out;
+            goto fail;
         if (n == 0)
             break;
         len += (size_t)n;
     }
     buf[len] = '\0';
-    n = (ssize_t)len;
-out:
     close(fd);
-    return n < 0 ? -1 : n;
+    return buf;
+fail:
+    free(buf);
+    close(fd);
+    return NULL;
+}
+
+static char *exchange_tcp(int port, const char *req)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_port = htons((uint16_t)port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    if (fd == -1)
+        return NULL;
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == -1) {
+        close(fd);
+        return NULL;
+    }
+    return exchange_fd(fd, req);
+}
+
+static char *exchange_unix(const char *sock_path, const char *req)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    int fd;
+
+    if (strlen(sock_path) >= sizeof sa.sun_path)
+        return NULL;
+    strcpy(sa.sun_path, sock_path);
+    if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+        return NULL;
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == -1) {
+        close(fd);
+        return NULL;
+    }
+    return exchange_fd(fd, req);
+}
+
+/* The status and, if body is not NULL, the body of a whole response
+ * (freed here). */
+static int take_response(char *resp, char *body, size_t bodysz)
+{
+    const char *head_end;
+    int status = -1;
+
+    if (resp != NULL && sscanf(resp, "HTTP/1.%*d %d", &status) == 1 &&
+        (head_end = strstr(resp, "\r\n\r\n")) != NULL) {
+        if (body != NULL && bodysz > 0)
+            snprintf(body, bodysz, "%s", head_end + 4);
+    } else {
+        status = -1;
+    }
+    free(resp);
+    return status;
+}
+
+static int make_request(const char *path, char *req, size_t cap)
+{
+    return snprintf(req, cap,
+                    "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    "Connection: close\r\n\r\n",
+                    path) < (int)cap
+               ? 0
+               : -1;
 }
 
 int server_get(const struct server *s, const char *path, char *body, size_t bodysz)
 {
-    char req[1024], resp[16384];
-    const char *head_end;
-    int status;
+    char req[1024];
 
-    if (snprintf(req, sizeof req,
-                 "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                 "Connection: close\r\n\r\n",
-                 path) >= (int)sizeof req ||
-        exchange(s->port, req, resp, sizeof resp) == -1 ||
-        sscanf(resp, "HTTP/1.%*d %d", &status) != 1 ||
-        (head_end = strstr(resp, "\r\n\r\n")) == NULL)
+    if (make_request(path, req, sizeof req) == -1)
         return -1;
-    if (body != NULL && bodysz > 0)
-        snprintf(body, bodysz, "%s", head_end + 4);
-    return status;
+    return take_response(exchange_tcp(s->port, req), body, bodysz);
+}
+
+int server_get_unix(const char *sock_path, const char *path, char *body, size_t bodysz)
+{
+    char req[1024];
+
+    if (make_request(path, req, sizeof req) == -1)
+        return -1;
+    return take_response(exchange_unix(sock_path, req), body, bodysz);
 }
 
 /* The number after "name": in a flat JSON object. 0 or -1. */
@@ -205,6 +269,15 @@ int server_stats(const struct server *s, struct server_stats *st, int reset)
 
     if (server_get(s, reset ? "/stats?reset=1" : "/stats", body, sizeof body) != 200)
         return -1;
+    /* The newer counters are optional: 0 when the server has none. */
+    st->aborted = st->failed_faults = st->resets = st->stalls = 0;
+    st->timeouts = st->fetched_other = 0;
+    json_field(body, "aborted", &st->aborted);
+    json_field(body, "failed_faults", &st->failed_faults);
+    json_field(body, "resets", &st->resets);
+    json_field(body, "stalls", &st->stalls);
+    json_field(body, "timeouts", &st->timeouts);
+    json_field(body, "fetched_other", &st->fetched_other);
     if (json_field(body, "requests", &st->requests) == -1 ||
         json_field(body, "in_flight", &st->in_flight) == -1 ||
         json_field(body, "peak_in_flight", &st->peak_in_flight) == -1 ||
@@ -213,4 +286,81 @@ int server_stats(const struct server *s, struct server_stats *st, int reset)
         json_field(body, "errors", &st->errors) == -1)
         return -1;
     return 0;
+}
+
+/* One run "FIRST-LAST:COUNT" or "ID:COUNT" at *p; advances *p. 0 or -1. */
+static int parse_run(const char **p, unsigned long *first, unsigned long *last,
+                     unsigned long *count)
+{
+    char *end;
+
+    errno = 0;
+    *first = strtoul(*p, &end, 10);
+    if (end == *p || errno != 0)
+        return -1;
+    *last = *first;
+    if (*end == '-') {
+        const char *q = end + 1;
+
+        *last = strtoul(q, &end, 10);
+        if (end == q || errno != 0 || *last < *first)
+            return -1;
+    }
+    if (*end != ':')
+        return -1;
+    *p = end + 1;
+    *count = strtoul(*p, &end, 10);
+    if (end == *p || errno != 0)
+        return -1;
+    *p = end;
+    return 0;
+}
+
+int server_parse_fetched(const char *s, unsigned int *counts, size_t n, long long *beyond)
+{
+    unsigned long next = 1; /* runs cover 1..max in order */
+
+    memset(counts, 0, n * sizeof *counts);
+    if (beyond != NULL)
+        *beyond = 0;
+    while (*s != '\0' && *s != '"') {
+        unsigned long first, last, count;
+
+        if (parse_run(&s, &first, &last, &count) == -1 || first != next)
+            return -1;
+        for (unsigned long id = first; id <= last; id++) {
+            if (id <= n)
+                counts[id - 1] = (unsigned int)count;
+            else if (beyond != NULL)
+                *beyond += (long long)count;
+        }
+        next = last + 1;
+        if (*s == ',')
+            s++;
+        else if (*s != '\0' && *s != '"')
+            return -1;
+    }
+    return 0;
+}
+
+int server_fetched(const struct server *s, unsigned int *counts, size_t n, long long *beyond,
+                   int reset)
+{
+    char req[1024];
+    char *resp, *body;
+    long long other = 0;
+    int rc = -1;
+
+    if (make_request(reset ? "/stats?reset=1" : "/stats", req, sizeof req) == -1 ||
+        (resp = exchange_tcp(s->port, req)) == NULL)
+        return -1;
+    if (strncmp(resp, "HTTP/1.1 200 ", 13) == 0 && (body = strstr(resp, "\r\n\r\n")) != NULL &&
+        json_field(body, "fetched_other", &other) == 0 &&
+        (body = strstr(body, "\"fetched\":\"")) != NULL &&
+        server_parse_fetched(body + strlen("\"fetched\":\""), counts, n, beyond) == 0)
+        rc = 0;
+    if (rc == 0 && beyond != NULL)
+        *beyond += other;
+    free(resp);
+    return rc;
 }

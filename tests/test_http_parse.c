@@ -57,7 +57,7 @@ static void test_http_parse_valid_get(void **state)
 
 static void test_http_parse_query_split(void **state)
 {
-    const char empty[] = "GET /a? HTTP/1.1\r\n\r\n";
+    const char empty[] = "GET /a? HTTP/1.1\r\nHost: h\r\n\r\n";
     struct http_req r;
 
     (void)state;
@@ -74,16 +74,17 @@ static void test_http_parse_headers(void **state)
 {
     const char s[] = "GET / HTTP/1.1\n"
                      "X-A:   spaced  value \t\n"
+                     "Host: h\n"
                      "X-Empty:\r\n"
                      "x-8bit: caf\xc3\xa9\r\n\n";
     struct http_req r;
 
     (void)state;
     assert_int_equal(http_parse_request(s, strlen(s), &r), strlen(s));
-    assert_int_equal(r.num_headers, 3);
+    assert_int_equal(r.num_headers, 4);
     assert_true(str_is(r.headers[0].value, r.headers[0].value_len, "spaced  value"));
-    assert_int_equal(r.headers[1].value_len, 0);
-    assert_true(str_is(r.headers[2].name, r.headers[2].name_len, "x-8bit"));
+    assert_int_equal(r.headers[2].value_len, 0);
+    assert_true(str_is(r.headers[3].name, r.headers[3].name_len, "x-8bit"));
 }
 
 static void test_http_parse_connection_close(void **state)
@@ -92,10 +93,10 @@ static void test_http_parse_connection_close(void **state)
         const char *s;
         int close;
     } cases[] = {
-        {"GET / HTTP/1.1\r\n\r\n", 0},
-        {"GET / HTTP/1.1\r\nConnection: close\r\n\r\n", 1},
-        {"GET / HTTP/1.1\r\nconnection: Keep-Alive, CLOSE\r\n\r\n", 1},
-        {"GET / HTTP/1.1\r\nConnection: closed\r\n\r\n", 0},
+        {"GET / HTTP/1.1\r\nHost: h\r\n\r\n", 0},
+        {"GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n", 1},
+        {"GET / HTTP/1.1\r\nHost: h\r\nconnection: Keep-Alive, CLOSE\r\n\r\n", 1},
+        {"GET / HTTP/1.1\r\nHost: h\r\nConnection: closed\r\n\r\n", 0},
         {"GET / HTTP/1.0\r\n\r\n", 1},
         {"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", 0},
     };
@@ -113,9 +114,9 @@ static void test_http_parse_connection_close(void **state)
 static void test_http_parse_body_announced(void **state)
 {
     struct http_req r;
-    const char cl0[] = "GET / HTTP/1.1\r\nContent-Length: 00\r\n\r\n";
-    const char cl5[] = "GET / HTTP/1.1\r\nContent-Length: 5\r\n\r\n";
-    const char te[] = "GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
+    const char cl0[] = "GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 00\r\n\r\n";
+    const char cl5[] = "GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\n";
+    const char te[] = "GET / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n";
 
     (void)state;
     assert_int_equal(parse(cl0, strlen(cl0), &r), strlen(cl0));
@@ -144,8 +145,8 @@ static void test_http_parse_byte_by_byte(void **state)
 
 static void test_http_parse_pipelined(void **state)
 {
-    const char s[] = "GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n";
-    size_t first = strlen("GET /a HTTP/1.1\r\n\r\n");
+    const char s[] = "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n";
+    size_t first = strlen("GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
     struct http_req r;
     int rc;
 
@@ -169,18 +170,18 @@ static void test_http_parse_malformed(void **state)
         " GET / HTTP/1.1\r\n\r\n",
         "GET / HTTP/1.1\r\nHost x\r\n\r\n",
         "GET / HTTP/1.1\r\nHost : x\r\n\r\n",
-        "GET / HTTP/1.1\r\nA: b\r\n folded\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: h\r\nA: b\r\n folded\r\n\r\n",
         "\x01GET / HTTP/1.1\r\n\r\n",
         "GET / HTTP/1.1\rX\n\r\n",
         "GET /\x7f HTTP/1.1\r\n\r\n",
         "GET /\xc3\xa9 HTTP/1.1\r\n\r\n",
-        "GET / HTTP/1.1\r\nA: b\x01\r\n\r\n",
-        "GET / HTTP/1.1\r\nContent-Length: 1x\r\n\r\n",
-        "GET / HTTP/1.1\r\nContent-Length:\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: h\r\nA: b\x01\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 1x\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: h\r\nContent-Length:\r\n\r\n",
         "G(T / HTTP/1.1\r\n\r\n",
         "\r\r",
     };
-    const char nul[] = "GET / HTTP/1.1\r\nA: \0\r\n\r\n";
+    const char nul[] = "GET / HTTP/1.1\r\nHost: h\r\nA: \0\r\n\r\n";
     struct http_req r;
 
     (void)state;
@@ -191,13 +192,78 @@ static void test_http_parse_malformed(void **state)
     assert_int_equal(parse(nul, sizeof nul - 1, &r), -1);
 }
 
-static void test_http_parse_too_many_headers(void **state)
+/* RFC 9112 3.2: HTTP/1.1 needs exactly one Host; HTTP/1.0 at most one. */
+static void test_http_parse_host_rule(void **state)
 {
-    char s[2048] = "GET / HTTP/1.1\r\n";
+    static const struct {
+        const char *s;
+        int ok;
+        const char *why;
+    } cases[] = {
+        {"GET / HTTP/1.1\r\nHost: a\r\n\r\n", 1, NULL},
+        {"GET / HTTP/1.1\r\nhOST: a\r\n\r\n", 1, NULL},
+        {"GET / HTTP/1.1\r\n\r\n", 0, "HTTP/1.1 needs a Host header"},
+        {"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 0, "more than one Host header"},
+        {"GET / HTTP/1.0\r\n\r\n", 1, NULL},
+        {"GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n", 0, "more than one Host header"},
+    };
     struct http_req r;
 
     (void)state;
-    for (int i = 0; i < HTTP_MAX_HEADERS; i++)
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t len = strlen(cases[i].s);
+        int rc = http_parse_request(cases[i].s, len, &r);
+
+        if (cases[i].ok) {
+            assert_int_equal(rc, len);
+        } else {
+            assert_int_equal(rc, -1);
+            assert_string_equal(r.why, cases[i].why);
+        }
+    }
+}
+
+/* RFC 9112 3.2.2: "GET http://host/p?q" names the same page as "/p?q". */
+static void test_http_parse_absolute_form(void **state)
+{
+    static const char *bad[] = {
+        "GET ftp://h/ HTTP/1.1\r\nHost: h\r\n\r\n", "GET http:/h/ HTTP/1.1\r\nHost: h\r\n\r\n",
+        "GET http:// HTTP/1.1\r\nHost: h\r\n\r\n",  "GET http:///x HTTP/1.1\r\nHost: h\r\n\r\n",
+        "GET https:/ HTTP/1.1\r\nHost: h\r\n\r\n",  "GET * HTTP/1.1\r\nHost: h\r\n\r\n",
+    };
+    const char abs[] = "GET http://127.0.0.1:8080/detail/3?delay_ms=0 HTTP/1.1\r\nHost: x\r\n\r\n";
+    const char bare[] = "GET HTTPS://h.example HTTP/1.1\r\nHost: x\r\n\r\n";
+    const char query[] = "GET http://h?a=1 HTTP/1.1\r\nHost: x\r\n\r\n";
+    struct http_req r;
+
+    (void)state;
+    assert_int_equal(http_parse_request(abs, strlen(abs), &r), strlen(abs));
+    assert_true(str_is(r.authority, r.authority_len, "127.0.0.1:8080"));
+    assert_true(str_is(r.path, r.path_len, "/detail/3"));
+    assert_true(str_is(r.query, r.query_len, "delay_ms=0"));
+    assert_int_equal(http_parse_request(bare, strlen(bare), &r), strlen(bare));
+    assert_true(str_is(r.authority, r.authority_len, "h.example"));
+    assert_true(str_is(r.path, r.path_len, "/"));
+    assert_null(r.query);
+    assert_int_equal(http_parse_request(query, strlen(query), &r), strlen(query));
+    assert_true(str_is(r.path, r.path_len, "/"));
+    assert_true(str_is(r.query, r.query_len, "a=1"));
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (parse(bad[i], strlen(bad[i]), &r) != -1)
+            fail_msg("accepted bad target %zu: %s", i, bad[i]);
+    }
+    /* Garbage is refused early, not after filling the buffer. */
+    assert_int_equal(parse("GET hxxp", 8, &r), -1);
+    assert_int_equal(parse("GET http:", 9, &r), -2);
+}
+
+static void test_http_parse_too_many_headers(void **state)
+{
+    char s[2048] = "GET / HTTP/1.1\r\nHost: h\r\n";
+    struct http_req r;
+
+    (void)state;
+    for (int i = 1; i < HTTP_MAX_HEADERS; i++)
         strcat(s, "A: b\r\n");
     assert_int_equal(parse(s, strlen(s), &r), -2);
     strcat(s, "\r\n");
@@ -212,7 +278,7 @@ static void test_http_parse_too_many_headers(void **state)
 static void test_http_parse_head_limit(void **state)
 {
     char *s = malloc(HTTP_MAX_HEAD + 1);
-    const char *start = "GET / HTTP/1.1\r\nX: ";
+    const char *start = "GET / HTTP/1.1\r\nHost: h\r\nX: ";
     size_t pad = HTTP_MAX_HEAD - strlen(start) - 4;
     struct http_req r;
 
@@ -282,8 +348,11 @@ static void check_any(const char *s, size_t len)
     memcpy(buf, s, len);
     rc = http_parse_request(buf, len, &r);
     assert_true(rc == -2 || rc == -1 || (rc > 0 && (size_t)rc <= len));
-    if (rc > 0) {
+    if (rc > 0 && r.authority != NULL && r.path_len == 1 && r.path[0] == '/')
+        ; /* "http://host" without a path: the parser's own "/" */
+    else if (rc > 0)
         assert_true(r.path >= buf && r.path + r.path_len <= buf + rc);
+    if (rc > 0) {
         assert_true(r.num_headers <= HTTP_MAX_HEADERS);
     }
     free(buf);
@@ -294,14 +363,15 @@ static void test_http_parse_fuzz(void **state)
     static const char *seeds[] = {
         GET7,
         "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
-        "GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n",
+        "GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n",
+        "GET http://h:1/detail/3?x HTTP/1.1\r\nHost: h\r\n\r\n",
     };
     unsigned int rnd = 12345;
     char m[256];
 
     (void)state;
     for (int iter = 0; iter < 20000; iter++) {
-        const char *s = seeds[iter % 3];
+        const char *s = seeds[iter % 4];
         size_t len = strlen(s);
 
         memcpy(m, s, len);
@@ -327,6 +397,8 @@ int main(void)
         cmocka_unit_test(test_http_parse_byte_by_byte),
         cmocka_unit_test(test_http_parse_pipelined),
         cmocka_unit_test(test_http_parse_malformed),
+        cmocka_unit_test(test_http_parse_host_rule),
+        cmocka_unit_test(test_http_parse_absolute_form),
         cmocka_unit_test(test_http_parse_too_many_headers),
         cmocka_unit_test(test_http_parse_head_limit),
         cmocka_unit_test(test_http_parse_query_param),

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+/* state.h -- delay-server's shared state: the options (fixed after start),
+ * the counters /stats reports, and the per-id fetch counts. Everything
+ * else includes this; it includes nothing of the server's but the plan. */
+#ifndef STATE_H
+#define STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "delay_plan.h"
+
+#define SRV_MAX_IDS     1024       /* entries in one --fail-ids style list */
+#define SRV_MAX_ID      2147483647 /* largest /detail/<id> */
+#define SRV_COUNTED_IDS 100000     /* /stats "fetched" counts ids 1..this */
+#define SRV_OUT_SMALL   1024       /* a connection's inline response buffer */
+
+/* The counters /stats reports; single-threaded, so plain integers.
+ * Every page request whose head arrived ends in exactly one of requests,
+ * aborted or resets, or is still in_flight. */
+struct srv_stats {
+    long long requests;       /* page responses handed to the kernel */
+    long long in_flight;      /* page heads parsed, response not yet sent */
+    long long peak_in_flight; /* since start or the last reset */
+    long long connections;    /* open now */
+    long long peak_connections;
+    long long errors;        /* 4xx/5xx responses handed to the kernel */
+    long long aborted;       /* the client left while its page waited */
+    long long failed_faults; /* 500s from --fail-rate (also in errors) */
+    long long resets;        /* dropped unanswered: --reset-rate, --close-ids */
+    long long stalls;        /* --stall-rate: left unanswered on purpose */
+    long long timeouts;      /* closed by the header or write deadline */
+    long long fetched_other; /* /detail ids above SRV_COUNTED_IDS */
+};
+
+struct idlist {
+    long ids[SRV_MAX_IDS]; /* sorted, for bsearch */
+    size_t n;
+};
+
+/* The command line, fixed after start. */
+struct srv_config {
+    const char *host;
+    int port;              /* the real one once listening */
+    const char *unix_path; /* --unix: a pages-only listener, or NULL */
+    long delay_min_ms, delay_max_ms;
+    uint64_t seed;
+    struct dplan_rates rates;
+    long header_timeout_ms, idle_timeout_ms, write_timeout_ms;
+    long max_conns;
+    long delay_cap_ms; /* no page waits longer (the fuzzer sets 0) */
+    int quiet;
+    struct idlist fail_ids, wrong_ids, close_ids;
+};
+
+enum srv_warn_kind { WARN_NOFILE, WARN_MAXCONN, WARN_ACCEPT, WARN_NOMEM, WARN_NKINDS };
+
+struct el;
+struct conn;
+
+struct srv {
+    struct srv_config cfg;
+    struct el *el;
+    int listen_fd, unix_fd, signal_fd; /* -1 when not open */
+    int unix_bound;                    /* we created cfg.unix_path: remove it at exit */
+    struct srv_stats st;
+    unsigned int *fetched;               /* [SRV_COUNTED_IDS + 1]: fetches per id */
+    long fetched_max_id;                 /* highest counted id fetched since the reset */
+    struct conn *conns;                  /* every open connection, to free at exit */
+    long long accept_timer;              /* re-enables accept after EMFILE; 0 if none */
+    long long last_warn_us[WARN_NKINDS]; /* warnings: once a second each */
+};
+
+/* The defaults of every option; the counts array. 0, or -1 (no memory). */
+int srv_init(struct srv *srv);
+void srv_release(struct srv *srv); /* frees what srv_init allocated */
+
+void srv_warn(struct srv *srv, enum srv_warn_kind kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int idlist_has(const struct idlist *l, long id);
+
+/* A /detail/<id> head arrived: count it. Returns the attempt number (this
+ * id's count, 1-based), or 1 for ids above SRV_COUNTED_IDS. */
+long srv_count_fetch(struct srv *srv, long id);
+/* /stats?reset=1: counters and fetch counts start again; the peaks start
+ * from what is open and waiting now. */
+void srv_reset_stats(struct srv *srv);
+
+#endif
