@@ -86,7 +86,7 @@ int judged_begin(int fd, char *err, size_t errsize)
         snprintf(err, errsize, "--judge-fd %d: no nonce from the judge", fd);
         return -1;
     }
-    snprintf(nonce, sizeof nonce, "%s", line + 6);
+    snprintf(nonce, sizeof nonce, "%.*s", NONCE_MAX - 1, line + 6);
     /* Shared, so the counts of forked workers add up here too. */
     page =
         mmap(NULL, sizeof *judged_calls, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);

@@ -168,6 +168,8 @@ void judge_limit(const struct judge *jd, const struct obs *o, struct verdict *v)
     else if (m->threads && o->calls[CALL_THREADS] > most)
         fail(v, "%ld threads were started for %d workers: a pool of W threads, not one per request",
              o->calls[CALL_THREADS], most);
+    else if (o->procs && o->calls[CALL_FORKS] > o->procs)
+        fail(v, "%ld processes were forked for -p %d", o->calls[CALL_FORKS], o->procs);
     else if (m->forks && !m->event_loop && o->calls[CALL_FORKS] > most)
         fail(v,
              "%ld processes were forked for %d workers: a pool of W processes, not one per "

@@ -53,7 +53,8 @@ struct obs {
     const struct job_shape *job;
     int done;
     char broken[JUDGE_WHY_MAX]; /* the job could not be judged at all, and why */
-    int n, w;                   /* the job as run for this model */
+    int n, w;                   /* the job as run for this model: w is the total limit */
+    int procs;                  /* hybrid: -p, with w / procs transfers each; 0 otherwise */
     /* the process, from outside */
     int ready, ended; /* the driver reached "ready" / "end" with our nonce */
     int timed_out;    /* killed at the time limit */

@@ -734,7 +734,7 @@ static void read_sanitizer_log(const char *outdir, struct obs *o)
     if (!d)
         return;
     while ((e = readdir(d)) != NULL && !o->sanitizer[0]) {
-        char path[4200], line[512];
+        char path[8192], line[512];
         FILE *f;
 
         if (strncmp(e->d_name, "san.", 4) != 0)
@@ -778,8 +778,12 @@ static void job_args(struct vec *a, const struct judge *jd, const struct obs *o)
     vec_add(a, "http://localhost");
     vec_add(a, "-n");
     vec_add(a, "%d", o->n);
+    if (o->procs) {
+        vec_add(a, "-p");
+        vec_add(a, "%d", o->procs);
+    }
     vec_add(a, "-w");
-    vec_add(a, "%d", o->w);
+    vec_add(a, "%d", o->procs ? o->w / o->procs : o->w);
     vec_add(a, "--timeout-ms");
     vec_add(a, "%ld", o->job->timeout_ms);
     vec_add(a, "--judge-fd");
@@ -794,7 +798,7 @@ static void exec_sandboxed(struct judge *jd, struct running *run, const struct o
     struct vec a = {0}, env = {0};
     int null = open("/dev/null", O_RDONLY);
     const char *bin = jd->bin[o->job->flavor];
-    char sock[4200];
+    char sock[8192];
 
     if (setsid() < 0 || null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0 ||
         dup2(chan, 3) < 0 || (info >= 0 && dup2(info, 4) < 0))
@@ -888,7 +892,7 @@ void job_run(struct judge *jd, const struct job_shape *j, struct obs *o)
 {
     static int serial_no;
     struct running run = {.uid = job_uid()};
-    char jobdir[4096], sockdir[4200], outdir[4200], sock[4300];
+    char jobdir[1024], sockdir[1100], outdir[1100], sock[1200];
     int chan[2] = {-1, -1}, out[2] = {-1, -1}, info[2] = {-1, -1}, port = -1;
     pid_t server = 0;
     unsigned char raw[16];
@@ -898,6 +902,10 @@ void job_run(struct judge *jd, const struct job_shape *j, struct obs *o)
     o->exit_code = -1;
     o->n = strcmp(jd->model->name, "serial") == 0 ? j->nserial : j->n;
     o->w = jd->model->pool ? j->w : 1;
+    if (jd->model->forks && jd->model->event_loop) { /* hybrid: two processes share W */
+        o->procs = j->w >= 2 || j->w == 0 ? 2 : 1;
+        o->w = j->w / o->procs * o->procs;
+    }
     o->rows = calloc((size_t)o->n + 1, sizeof *o->rows);
     o->fetched = calloc((size_t)o->n + 2, sizeof *o->fetched);
     if (!o->rows || !o->fetched) {
