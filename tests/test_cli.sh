@@ -21,7 +21,7 @@ lines() { wc -l <"$1"; }
 # A port nobody listens on: bind to 0, read the port, let it go.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 9; }
 
-for m in serial threadpool multiprocess async; do
+for m in serial threadpool multiprocess async hybrid async-blocking; do
     run $m --help
     check "$m --help" [ $rc -eq 0 -a -s "$out" -a ! -s "$err" ]
     check "$m --help mentions --workers" grep -q -- --workers "$out"
