@@ -4,7 +4,9 @@
 # delay-server of its own, measured against its ideal time, with what each
 # costs in CPU and memory. Default: the targets' settings, N=100, d=1 s,
 # W=10 (async also unlimited), then async with N=10,000 at once (about
-# 2.5 minutes in all). Shares tools/lib.sh with compare.sh.
+# 2.5 minutes in all). Shares tools/lib.sh with compare.sh. With --peers:
+# delay-server and crawl-async side by side with nginx, aiohttp and a raw
+# epoll client instead (bench/peers.sh, issue 10).
 set -u -o pipefail # not -e: a run that misses is a result
 
 PROG=bench/run.sh
@@ -31,6 +33,14 @@ W=0); async with N=10000, W=0, d=1 s within 1.5 s, every request ok.
   --models LIST     comma-separated, from serial,threadpool,multiprocess,async
   --csv FILE        also write the results as CSV to FILE
   --build-dir DIR   use (or build) the binaries in DIR/bin (default build)
+  --peers           instead: delay-server beside nginx and an aiohttp server
+                    (requests/s at zero delay with wrk; lateness of 5,000
+                    concurrent requests delayed by --delay), and crawl-async
+                    beside a raw epoll client and an aiohttp client (--big
+                    requests at once); 3 interleaved rounds, medians, the
+                    ratios and issue 10's targets; a peer that is not
+                    installed is skipped and named (about 2.5 minutes);
+                    takes --delay, --big, --csv and --build-dir
   -h, --help        show this help and exit
   -V, --version     show the version and exit
 
@@ -39,15 +49,16 @@ Exit status: 0 every run met its target, 1 some did not, 2 bad usage,
 EOF
 }
 
-DELAY=1 COUNT=100 WORKERS=10 BIG=10000 MODELS="" CSV=""
+DELAY=1 COUNT=100 WORKERS=10 BIG=10000 MODELS="" CSV="" PEERS=0 MODEL_FLAGS=""
 
 on_flag() { # name value
     case $1 in
     --delay) DELAY=$2 ;;
-    --count) COUNT=$2 ;;
-    --workers) WORKERS=$2 ;;
+    --count) COUNT=$2 MODEL_FLAGS+=" $1" ;;
+    --workers) WORKERS=$2 MODEL_FLAGS+=" $1" ;;
     --big) BIG=$2 ;;
-    --models) MODELS=$2 ;;
+    --models) MODELS=$2 MODEL_FLAGS+=" $1" ;;
+    --peers) PEERS=1 ;;
     --csv) CSV=$2 ;;
     --build-dir) BUILD_DIR=$2 ;;
     esac
@@ -96,10 +107,16 @@ check_fd_limit() {
 
 main() {
     local m n w table bins=(delay-server)
-    parse_flags "" "--delay --count --workers --big --models --csv --build-dir" "$@"
+    parse_flags "--peers" "--delay --count --workers --big --models --csv --build-dir" "$@"
+    ((PEERS)) && [[ -n $MODEL_FLAGS ]] && die_usage "--peers takes no${MODEL_FLAGS}"
     settle_settings
     lib_init
     check_fd_limit
+    if ((PEERS)); then
+        # shellcheck source=bench/peers.sh
+        . "$SUITE_ROOT/bench/peers.sh"
+        peers_main
+    fi
     for m in $MODEL_LIST; do bins+=("crawl-$m"); done
     ensure_built "${bins[@]}"
     RESULTS=$LIB_TMP/results.csv
