@@ -15,7 +15,9 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -935,6 +937,227 @@ static void test_server_absolute_form_and_host(void **state)
     expect_error(*state, "GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400);
 }
 
+/* ---- deadlines ---- */
+
+static void raise_nofile(int n); /* with the load tests, below */
+
+/* A well-behaved client on its own thread: one page after another,
+ * each timed, until told to stop. No cmocka asserts off the main thread:
+ * it counts what went wrong instead. */
+struct steady {
+    const struct server *srv;
+    atomic_int stop;
+    int served, failed;
+    long long worst_us; /* slowest answer, send to last byte */
+};
+
+#define STEADY_DELAY_MS 50
+
+static void *steady_run(void *arg)
+{
+    struct steady *sc = arg;
+    char path[64];
+
+    for (int id = 1; !atomic_load(&sc->stop) && id < 100000; id++) {
+        long long t0 = now_us(), us;
+
+        snprintf(path, sizeof path, "/detail/%d?delay_ms=%d", id, STEADY_DELAY_MS);
+        if (server_get(sc->srv, path, NULL, 0) != 200)
+            sc->failed++;
+        us = now_us() - t0;
+        if (us < STEADY_DELAY_MS * 1000)
+            sc->failed++; /* answered before its delay: wrong too */
+        sc->worst_us = us > sc->worst_us ? us : sc->worst_us;
+        sc->served++;
+        usleep(10000);
+    }
+    return NULL;
+}
+
+/* Connect n sockets and send each half a head; t_sent[i] is taken before
+ * the send, so the server's first byte cannot be earlier. */
+static void send_half_heads(int port, struct pollfd *pfd, long long *t_sent, int n)
+{
+    static const char half[] = "GET /detail/1 HTTP/1.1\r\nHo";
+
+    for (int i = 0; i < n; i++) {
+        pfd[i].fd = tcp_connect(port);
+        pfd[i].events = POLLIN;
+        t_sent[i] = now_us();
+        send_all(pfd[i].fd, half, strlen(half));
+    }
+}
+
+/* Wait (at most until deadline_us) for the server to close every fd;
+ * t_closed[i] is when we saw it. Returns how many it closed. */
+static int wait_closed(struct pollfd *pfd, long long *t_closed, int n, long long deadline_us)
+{
+    int closed = 0;
+    char buf[512];
+
+    while (closed < n && now_us() < deadline_us) {
+        int k = poll(pfd, (nfds_t)n, 100);
+
+        assert_true(k >= 0);
+        for (int i = 0; i < n && k > 0; i++) {
+            ssize_t got;
+
+            if (pfd[i].fd < 0 || pfd[i].revents == 0)
+                continue;
+            k--;
+            got = recv(pfd[i].fd, buf, sizeof buf, MSG_DONTWAIT);
+            if (got > 0 || (got == -1 && errno == EAGAIN))
+                continue; /* a 408 or the like would do too: read on */
+            t_closed[i] = now_us();
+            close(pfd[i].fd);
+            pfd[i].fd = -1;
+            closed++;
+        }
+    }
+    return closed;
+}
+
+/* Slowloris: 2,000 half-sent heads are each closed at the header
+ * timeout, no earlier, while a normal client is served on time
+ * throughout. */
+static void test_server_header_timeout(void **state)
+{
+    enum { N = 2000, TIMEOUT_MS = 500, GRACE_MS = 4000 };
+    static const char *const args[] = {"--delay-ms",          "0",   "--max-conns", "20000",
+                                       "--header-timeout-ms", "500", NULL};
+    struct pollfd *pfd = calloc(N, sizeof *pfd);
+    long long *t_sent = calloc(N, sizeof *t_sent), *t_closed = calloc(N, sizeof *t_closed);
+    long long early = 0, late = 0, t0;
+    struct server srv;
+    struct server_stats st;
+    struct steady sc = {.srv = &srv};
+    pthread_t th;
+    int closed;
+
+    (void)state;
+    assert_true(pfd && t_sent && t_closed);
+    raise_nofile(N);
+    start_or_fail(&srv, args);
+    assert_int_equal(pthread_create(&th, NULL, steady_run, &sc), 0);
+    t0 = now_us();
+    send_half_heads(srv.port, pfd, t_sent, N);
+    closed = wait_closed(pfd, t_closed, N, now_us() + (TIMEOUT_MS + GRACE_MS) * 1000LL);
+    usleep(200000); /* the normal client goes on after the wave too */
+    atomic_store(&sc.stop, 1);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    for (int i = 0; i < N; i++) {
+        long long ms = (t_closed[i] - t_sent[i]) / 1000;
+
+        early += pfd[i].fd < 0 && ms < TIMEOUT_MS;
+        late = ms > late ? ms : late;
+        if (pfd[i].fd >= 0)
+            close(pfd[i].fd);
+    }
+    print_message("header timeout %d ms: %d of %d half heads closed, the last %lld ms after "
+                  "its send (all sent in %.0f ms); normal client: %d pages, slowest %.1f ms "
+                  "for a %d ms delay\n",
+                  TIMEOUT_MS, closed, N, late, (t_sent[N - 1] - t0) / 1e3, sc.served,
+                  sc.worst_us / 1e3, STEADY_DELAY_MS);
+    assert_int_equal(closed, N);
+    assert_int_equal(early, 0);
+    assert_true(late <= TIMEOUT_MS + GRACE_MS);
+    assert_int_equal(sc.failed, 0);
+    assert_true(sc.served >= 3);
+    assert_true(sc.worst_us <= (STEADY_DELAY_MS + SLACK_MS) * 1000LL);
+    assert_int_equal(server_stats(&srv, &st, 0), 0);
+    assert_int_equal(st.timeouts, N);
+    assert_int_equal(st.in_flight, 0);
+    assert_int_equal(server_stop(&srv), 0);
+    free(pfd);
+    free(t_sent);
+    free(t_closed);
+}
+
+/* Keep-alive idle: a silent connection, and one idle after an answer,
+ * are closed after the idle timeout (not counted as timeouts); one that
+ * keeps asking stays open. */
+static void test_server_idle_timeout(void **state)
+{
+    enum { IDLE_MS = 400 };
+    static const char *const args[] = {"--delay-ms", "0", "--idle-timeout-ms", "400", NULL};
+    static const char req[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    struct reader *busy = calloc(1, sizeof *busy), *after = calloc(1, sizeof *after);
+    struct pollfd pfd[2];
+    long long t_start[2], t_closed[2] = {0}, t0;
+    int closed = 0;
+    struct server srv;
+    struct server_stats st;
+    struct resp out;
+
+    (void)state;
+    assert_true(busy && after);
+    start_or_fail(&srv, args);
+    t_start[0] = now_us();
+    pfd[0] = (struct pollfd){.fd = tcp_connect(srv.port), .events = POLLIN}; /* silent */
+    after->fd = tcp_connect(srv.port);
+    send_all(after->fd, req, strlen(req));
+    assert_int_equal(read_resp(after, &out), 0);
+    t_start[1] = now_us(); /* idle from here (the answer came before) */
+    pfd[1] = (struct pollfd){.fd = after->fd, .events = POLLIN};
+    busy->fd = tcp_connect(srv.port);
+    t0 = now_us();
+    while (now_us() - t0 < 4 * IDLE_MS * 1000LL) { /* busy asks every IDLE_MS / 2 */
+        closed += wait_closed(pfd, t_closed, 2, now_us() + IDLE_MS / 2 * 1000LL);
+        send_all(busy->fd, req, strlen(req));
+        assert_int_equal(read_resp(busy, &out), 0);
+        assert_int_equal(out.status, 200);
+    }
+    assert_int_equal(closed, 2);
+    for (int i = 0; i < 2; i++) {
+        assert_true(t_closed[i] - t_start[i] >= IDLE_MS * 1000LL);
+        assert_true(t_closed[i] - t_start[i] <= (IDLE_MS + IDLE_MS / 2 + SLACK_MS) * 1000LL);
+    }
+    print_message("idle timeout %d ms: closed after %.0f and %.0f ms\n", IDLE_MS,
+                  (t_closed[0] - t_start[0]) / 1e3, (t_closed[1] - t_start[1]) / 1e3);
+    assert_int_equal(server_stats(&srv, &st, 0), 0);
+    assert_int_equal(st.timeouts, 0);
+    close(busy->fd);
+    free(busy);
+    free(after);
+    assert_int_equal(server_stop(&srv), 0);
+}
+
+/* A response that cannot be written (the client never reads) is
+ * dropped after the write timeout, counted once. */
+static void test_server_write_timeout(void **state)
+{
+    enum { WRITE_MS = 300, PLANS = 12 };
+    /* Six-digit delays: each /plan?n=100000 is 700 KB. */
+    static const char *const args[] = {"--delay-ms", "100000-600000", "--write-timeout-ms", "300",
+                                       NULL};
+    static const char req[] = "GET /plan?n=100000 HTTP/1.1\r\nHost: x\r\n\r\n";
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int small = 4096, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct server srv;
+    struct server_stats st;
+    long long t0, ms;
+
+    (void)state;
+    assert_true(fd >= 0);
+    start_or_fail(&srv, args);
+    sa.sin_port = htons((uint16_t)srv.port);
+    /* A small window before connect: 12 x 700 KB cannot all sit in
+     * buffers (the kernel's send buffer tops out at a few MB). */
+    assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small), 0);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    t0 = now_us();
+    for (int i = 0; i < PLANS; i++)
+        send_all(fd, req, strlen(req));
+    wait_stats(&srv, &st, &st.timeouts, 1);
+    ms = (now_us() - t0) / 1000;
+    print_message("write timeout %d ms: a reader that never reads dropped after %lld ms\n",
+                  WRITE_MS, ms);
+    assert_true(ms >= WRITE_MS);
+    assert_int_equal(st.connections, 1); /* only our /stats poll */
+    close(fd);
+    assert_int_equal(server_stop(&srv), 0);
+}
+
 /* ---- load: N clients at once, one connection each, one thread ---- */
 
 struct lconn {
@@ -1192,6 +1415,9 @@ int main(void)
         cmocka_unit_test(test_server_plan_deterministic),
         cmocka_unit_test(test_server_faults_deterministic),
         cmocka_unit_test(test_server_absolute_form_and_host),
+        cmocka_unit_test(test_server_header_timeout),
+        cmocka_unit_test(test_server_idle_timeout),
+        cmocka_unit_test(test_server_write_timeout),
         cmocka_unit_test(test_server_load_1000),
         cmocka_unit_test(test_server_load_5000),
     };
