@@ -1,40 +1,53 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# grade.sh -- grade one student's model file with the suite's contract tests.
-# Builds FILE.c with the contract (tests/contract.c) in a private build
-# folder -- plain, and with AddressSanitizer or ThreadSanitizer when a check
-# needs one -- runs each of the model's checks in its own process under a
-# time limit (run as root, the student's code runs as the user nobody under
-# a process limit: tests/contract_child.c), and prints the rubric of
-# tests/rubric.conf. Last line: "total: X / Y". Exit 0 full marks, 1 points
-# lost, 2 bad usage, 3 when the grader itself cannot build (not the
-# student's fault).
+# grade.sh -- grade one student's model file. The file is compiled alone,
+# against copies of the public headers only, in a sandbox under time,
+# memory and output limits; linked with the shared driver; and run by the
+# judge (tests/judge/) on irregular jobs, each in a sandbox of its own
+# against a delay-server of the judge's. Verdicts come from the judge's own
+# observations, never from what the submission prints. Prints the rubric
+# of tests/rubric.conf; last line "total: X / Y". Exit 0 full marks, 1
+# points lost, 2 bad usage, 3 when the grader itself cannot work (not the
+# student's fault), 130 interrupted.
 set -uo pipefail
 
-usage="usage: tests/grade.sh [--json FILE] [--build-dir DIR] [--only CHECK,...] [--verbose] MODEL FILE.c"
+usage="usage: tests/grade.sh [--json FILE] [--build-dir DIR] [--only CHECK,...] [--verbose] [--require-sandbox] MODEL FILE.c|DIR"
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 rubric=${GRADE_RUBRIC:-$src/tests/rubric.conf}
-check_limit=${GRADE_CHECK_LIMIT:-90} # seconds; the contract's own limit is far shorter
-export LC_ALL=C                       # ASCII quotes in compiler messages
+export LC_ALL=C # ASCII quotes in compiler messages
+
+MODELS="serial threadpool multiprocess async hybrid"
+# The headers a model file may include: the contract and the shared helpers.
+PUBLIC_HEADERS=(crawl.h forked.h window.h)
+# Calls the judge's hooks count or route (tests/judge/hooks.c).
+WRAPS=(pthread_create pthread_join fork curl_easy_init curl_easy_duphandle curl_easy_cleanup
+    curl_easy_perform curl_multi_add_handle pthread_mutex_lock pthread_mutex_trylock
+    sem_wait sem_trywait sem_timedwait)
+COMPILE_LIMIT_S=60 COMPILE_MEM=2G COMPILE_LOG_MAX=65536
 
 help() {
     cat <<EOF
 $usage
-Grade a student's version of one model (serial, threadpool, multiprocess or
-async) with the suite's contract tests and print a rubric: each check, its
-points, PASS or FAIL with one line on what to fix, and last "total: X / Y".
+       tests/grade.sh --handout MODEL DIR      write a student starter repository
+       tests/grade.sh --gradescope MODEL DIR   write a Gradescope autograder bundle
 
-  --json FILE       also write Gradescope's results.json to FILE
-  --build-dir DIR   keep the build folders in DIR (later runs recompile only FILE.c)
-  --only CHECK,...  run only these checks
-  --verbose         show what a failing check printed (a sanitizer report, say)
-  -h, --help        show this help and exit
-  -V, --version     show the version and exit
+Grade a student's version of one model ($MODELS) and print a rubric: each
+check, its points, PASS or FAIL with one line on what to fix, and last
+"total: X / Y". FILE.c is the student's model file; a DIR is a student's
+copy of the repository, graded by its MODEL/MODEL.c.
+
+  --json FILE        also write Gradescope's results.json to FILE
+  --build-dir DIR    keep the grader's build in DIR (later runs build only FILE.c)
+  --only CHECK,...   run only these checks
+  --verbose          show what the program printed in a failing job, and the
+                     judge's measurements of every job
+  --require-sandbox  fail (exit 3) instead of grading without bubblewrap
+  -h, --help         show this help and exit
+  -V, --version      show the version and exit
 
 Points: tests/rubric.conf, or the file named by GRADE_RUBRIC.
-GRADE_CHECK_LIMIT: seconds one check may take (default 90).
 Exit status: 0 full marks, 1 points lost, 2 bad usage, 3 the grader itself
-could not be built.
+could not work, 130 interrupted.
 EOF
 }
 
@@ -43,26 +56,30 @@ die_usage() {
     exit 2
 }
 
+version() { sed -n 's/^project(.* VERSION \([0-9.]*\).*/\1/p' "$src/CMakeLists.txt"; }
+
 # ---- command line ----
-json="" build_dir="" only="" verbose=0
+json="" build_dir="" only="" verbose=0 sandbox=auto
 while [ $# -gt 0 ]; do
     case $1 in
     --json) [ $# -ge 2 ] || die_usage "--json needs a file name"; json=$2; shift 2 ;;
     --build-dir) [ $# -ge 2 ] || die_usage "--build-dir needs a directory"; build_dir=$2; shift 2 ;;
     --only) [ $# -ge 2 ] || die_usage "--only needs a list of checks"; only=$2; shift 2 ;;
     --verbose) verbose=1; shift ;;
+    --require-sandbox) sandbox=require; shift ;;
+    --handout | --gradescope)
+        [ $# -eq 3 ] || die_usage "$1 takes MODEL and DIR"
+        exec "$src/tests/handout.sh" "$@" ;;
     -h | --help) help; exit 0 ;;
-    -V | --version) echo "grade.sh $(sed -n 's/^project(.* VERSION \([0-9.]*\).*/\1/p' "$src/CMakeLists.txt")"; exit 0 ;;
+    -V | --version) echo "grade.sh $(version)"; exit 0 ;;
     -*) die_usage "unknown option $1" ;;
     *) break ;;
     esac
 done
 [ $# -eq 2 ] || die_usage "expected MODEL and FILE.c, got $# arguments"
 model=$1 file=$2
-case $model in
-serial | threadpool | multiprocess | async) ;;
-*) die_usage "unknown model \"$model\": serial, threadpool, multiprocess or async" ;;
-esac
+[[ " $MODELS " == *" $model "* ]] || die_usage "unknown model \"$model\": one of $MODELS"
+[ -d "$file" ] && file=$file/$model/$model.c
 [ -f "$file" ] && [ -r "$file" ] || die_usage "cannot read $file"
 [ -r "$rubric" ] || die_usage "cannot read the rubric $rubric"
 
@@ -71,9 +88,9 @@ flavor_of() {
     case $1 in
     memory) echo asan ;;
     race) echo tsan ;;
-    results | parallel | limit | unlimited | http_errors | wrong_body | refused | timeout | empty | \
-        single | one_worker | more_workers | threads_joined | children_reaped | fds_closed | \
-        easy_handles) echo plain ;;
+    results | parallel | limit | unlimited | uneven | http_errors | wrong_body | refused | timeout | \
+        empty | single | one_worker | more_workers | threads_joined | children_reaped | \
+        fds_closed | easy_handles | cpu | exclusion) echo plain ;;
     *) return 1 ;;
     esac
 }
@@ -86,10 +103,10 @@ while IFS= read -r line || [ -n "$line" ]; do
     read -r m c p d <<<"$line"
     [ -z "${m:-}" ] || [ "${m:0:1}" = "#" ] && continue
     flavor_of "${c:-}" >/dev/null || die_usage "$rubric:$lineno: unknown check \"${c:-}\""
-    [[ ${p:-} =~ ^[0-9]+$ ]] || die_usage "$rubric:$lineno: points must be a whole number, not \"${p:-}\""
+    [[ ${p:-} =~ ^[0-9]{1,4}$ ]] || die_usage "$rubric:$lineno: points must be a whole number 0..9999, not \"${p:-}\""
     [ "$m" = "$model" ] || continue
     if [ -n "$only" ] && [[ ",$only," != *",$c,"* ]]; then continue; fi
-    checks+=("$c") points+=("$p") descs+=("${d:-}")
+    checks+=("$c") points+=("$((10#$p))") descs+=("${d:-}")
 done <"$rubric"
 if [ -n "$only" ]; then
     for c in ${only//,/ }; do
@@ -98,138 +115,189 @@ if [ -n "$only" ]; then
 fi
 [ ${#checks[@]} -gt 0 ] || die_usage "$rubric has no checks for $model"
 
-# ---- a private build folder, and nothing left running at the end ----
-token="grade-$$-$RANDOM$RANDOM"
-work=$(mktemp -d "${TMPDIR:-/tmp}/grade.XXXXXX")
+# ---- a private work folder; Ctrl-C or kill stops everything at once ----
+work=$(mktemp -d "${TMPDIR:-/tmp}/grade.XXXXXX") || exit 3
+chmod 755 "$work"
 [ -n "$build_dir" ] || build_dir=$work/build
 mkdir -p "$build_dir" || die_usage "cannot create $build_dir"
 build_dir=$(cd "$build_dir" && pwd)
-
-# Every process a check starts carries our token in its environment; kill
-# whatever still does (a worker that escaped its process group, say).
-sweep() {
-    local pids
-    pids=$(grep -lzsx "GRADE_TOKEN=$token" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3)
-    # shellcheck disable=SC2086 # a list of pids
-    [ -z "$pids" ] || kill -KILL $pids 2>/dev/null
-}
+child=""
 cleanup() {
-    sweep
+    [ -z "$child" ] || kill -TERM "$child" 2>/dev/null
+    [ -z "$child" ] || wait "$child" 2>/dev/null
     rm -rf "$work"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT TERM HUP
 
-# ---- build ----
-jobs=$(nproc 2>/dev/null || echo 2)
+# Run a command in the background and wait for it, so a signal is handled
+# at once (bash runs a trap only between commands, never during one).
+run_bg() { # OUT COMMAND...
+    local out=$1
+    shift
+    "$@" >"$out" 2>&1 </dev/null &
+    child=$!
+    wait "$child"
+    local rc=$?
+    child=""
+    return $rc
+}
 
-# Configure once (the folder is reused with --build-dir), build the shared
-# parts, then the contract linked with the submission. 0, 1 when the
-# submission does not build (build.log says why), or 3.
-build_flavor() {
-    local f=$1 tree=$build_dir/$1 san=""
-    case $f in asan) san=address,undefined ;; tsan) san=thread ;; esac
-    mkdir -p "$tree/submission"
-    cmp -s "$file" "$tree/submission/submission.c" || cp "$file" "$tree/submission/submission.c"
-    if [ ! -f "$tree/CMakeCache.txt" ] &&
-        ! cmake -S "$src" -B "$tree" -DSANITIZE="$san" \
-            -DGRADE_SUBMISSION="$tree/submission/submission.c" >"$tree/configure.log" 2>&1; then
-        echo "grade.sh: cannot configure the $f build: see $tree/configure.log" >&2
+# Student text on a terminal: no escape sequences, no control bytes.
+clean_text() { tr -d '\000-\010\013-\037\177'; }
+
+# ---- the grader's own parts: judge, server, the driver per flavour ----
+suite=$build_dir/suite
+build_trusted() {
+    local targets=(grade-judge delay-server)
+    for f in "$@"; do targets+=("graded_$f"); done
+    if [ ! -f "$suite/CMakeCache.txt" ] &&
+        ! run_bg "$build_dir/configure.log" cmake -S "$src" -B "$suite" -DCMAKE_BUILD_TYPE=RelWithDebInfo; then
+        echo "grade.sh: cannot configure the grader's build: see $build_dir/configure.log" >&2
         return 3
     fi
-    if ! cmake --build "$tree" -j "$jobs" --target contract_main delay-server >"$tree/base.log" 2>&1; then
-        echo "grade.sh: the suite itself does not build ($f): see $tree/base.log" >&2
+    if ! run_bg "$build_dir/build.log" cmake --build "$suite" -j "$(nproc 2>/dev/null || echo 2)" --target "${targets[@]}"; then
+        echo "grade.sh: the grader itself does not build: see $build_dir/build.log" >&2
         return 3
     fi
-    local targets=(grade-contract)
-    [ "$f" = plain ] && targets+=(grade-crawl) # the file with the shared driver, to run by hand
-    cmake --build "$tree" -j "$jobs" --target "${targets[@]}" >"$tree/build.log" 2>&1 || return 1
-    return 0
 }
 
-# The compiler's and linker's complaints, about the student's file by name.
-show_build_errors() {
-    local log=$1 copy=$2 line
-    grep -E "submission\.c|undefined reference|multiple definition|ld returned|error:" "$log" |
-        grep -v -E "^\[|^g?make" | head -n 30 | while IFS= read -r line; do
-        printf '    %s\n' "${line//"$copy"/$file}"
-    done
-}
+# ---- the submission: compiled alone, in a sandbox, under limits ----
+sub=$work/sub bins=$work/bin
+mkdir -p "$sub/include" "$bins" && chmod 755 "$sub" "$sub/include"
+chmod 777 "$bins"
+for h in "${PUBLIC_HEADERS[@]}"; do cp "$src/common/$h" "$sub/include/"; done
+cp "$file" "$sub/submission.c" && chmod 644 "$sub"/submission.c "$sub"/include/*
 
-# ---- run one check ----
-# Sets verdict (PASS, FAIL or SKIP), reason and output (what it printed).
-run_check() {
-    local c=$1 f bin out status line
-    f=$(flavor_of "$c")
-    bin=$build_dir/$f/bin/grade-contract
-    out=$work/$c.out
-    (cd "$work" && GRADE_TOKEN=$token exec timeout -k 5 "$check_limit" \
-        "$bin" --model "$model" "$c" </dev/null >"$out" 2>&1)
-    status=$?
-    sweep
-    line=$(grep -a -m1 "^CHECK $c " "$out")
-    output=$(grep -a "^  | " "$out" | head -n 12)
-    output=${output//"$build_dir/$f/submission/submission.c"/$file}
-    if [ -n "$line" ]; then
-        read -r _ _ verdict reason <<<"$line"
-    elif [ $status -eq 124 ] || [ $status -eq 137 ]; then
-        verdict=FAIL reason="did not finish within ${check_limit} s: stopped"
-    else
-        verdict=FAIL reason="the test program ended (status $status) without a verdict"
+have_bwrap() {
+    command -v bwrap >/dev/null &&
+        bwrap --unshare-all --die-with-parent --ro-bind / / --proc /proc --dev /dev true 2>/dev/null
+}
+compile_uid() { [ "$(id -u)" -eq 0 ] && echo $((2000000 + RANDOM * 30 + RANDOM % 30)); }
+
+# Compile and link FLAVOR; 0, or 1 with $work/compile-FLAVOR.log saying why.
+compile_flavor() {
+    local f=$1 flags=(-O1 -g) wraps="" w uid cmd=()
+    case $f in
+    asan) flags+=(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all) ;;
+    tsan) flags+=(-fsanitize=thread) ;;
+    esac
+    for w in "${WRAPS[@]}"; do wraps+=",--wrap=$w"; done
+    local cc_args=(cc -std=gnu11 -D_GNU_SOURCE -Wall -fmax-errors=20 "${flags[@]}" -iquote /sub/include
+        /sub/submission.c /graded/libgraded_$f.a -lcurl -pthread -lm "-Wl${wraps}" -o "/out/crawl-$f")
+    uid=$(compile_uid)
+    [ -z "$uid" ] || cmd+=(setpriv --reuid="$uid" --regid="$uid" --clear-groups prlimit --nproc=64)
+    cmd+=(prlimit --as=$((2 << 30)) --cpu=$COMPILE_LIMIT_S --fsize=$((64 << 20)) --)
+    if [ "$sandboxed" -eq 1 ]; then
+        cmd+=(bwrap --unshare-all --die-with-parent --new-session --cap-drop ALL
+            --ro-bind /usr /usr --ro-bind-try /etc/alternatives /etc/alternatives
+            --ro-bind-try /etc/ld.so.cache /etc/ld.so.cache
+            --symlink usr/lib /lib --symlink usr/lib64 /lib64 --symlink usr/bin /bin
+            --proc /proc --dev /dev --tmpfs /tmp
+            --ro-bind "$sub" /sub --ro-bind "$work/graded" /graded --bind "$bins" /out --chdir /sub
+            "${cc_args[@]}")
+    else # the same paths, through a symlink farm: no sandbox, so nothing is hidden
+        mkdir -p "$work/root" && ln -sfn "$sub" "$work/root/sub" && ln -sfn "$work/graded" "$work/root/graded" &&
+            ln -sfn "$bins" "$work/root/out"
+        cc_args=("${cc_args[@]//\/sub\//$work/root/sub/}")
+        cc_args=("${cc_args[@]//\/graded\//$work/root/graded/}")
+        cc_args=("${cc_args[@]//\/out\//$work/root/out/}")
+        cmd+=("${cc_args[@]}")
     fi
+    (timeout -k 2 "$COMPILE_LIMIT_S" "${cmd[@]}" 2>&1 | head -c "$COMPILE_LOG_MAX" >"$work/compile-$f.log"
+        exit "${PIPESTATUS[0]}") &
+    child=$!
+    wait "$child"
+    local rc=$?
+    child=""
+    case $rc in
+    0) return 0 ;;
+    124 | 137) echo "the compiler was stopped after ${COMPILE_LIMIT_S} s (the time limit for a build)" >>"$work/compile-$f.log" ;;
+    *) grep -q -i -E "memory|Killed signal" "$work/compile-$f.log" &&
+        echo "the compiler hit the build's memory limit ($COMPILE_MEM)" >>"$work/compile-$f.log" ;;
+    esac
+    return 1
 }
 
-# ---- JSON (Gradescope's results.json) ----
-json_str() {
-    printf '"'
-    printf '%s' "$1" | tr -d '\000-\010\013-\037\177-\377' |
-        awk 'BEGIN { ORS = "" } { gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); gsub(/\t/, "\\t");
-                                  if (NR > 1) print "\\n"; print }'
-    printf '"'
-}
-
-json_tests=()
-json_add() { # name score max output
-    json_tests+=("{\"name\": $(json_str "$1"), \"score\": $2, \"max_score\": $3, \"output\": $(json_str "$4")}")
-}
-
-write_json() {
-    local IFS=,
-    [ -n "$json" ] || return 0
-    printf '{"score": %d, "max_score": %d, "output": %s, "tests": [%s]}\n' "$1" "$2" \
-        "$(json_str "$3")" "${json_tests[*]}" >"$json" ||
-        echo "grade.sh: cannot write $json" >&2
+# The compiler's complaints, about the student's file by name.
+show_build_errors() { # LOG
+    grep -a -E "submission\.c|undefined reference|multiple definition|ld returned|error:|fatal|stopped after|memory limit" "$1" |
+        head -n 30 | clean_text | sed "s|/sub/submission\.c|$file|g; s|$work/root/sub/submission\.c|$file|g; s/^/    /"
 }
 
 # ---- grade ----
 echo "grading $file as the $model model"
-need=() total=0 max=0 note="" hint="" compile_msgs=""
+sandboxed=0
+if have_bwrap; then
+    sandboxed=1
+elif [ "$sandbox" = require ]; then
+    echo "grade.sh: --require-sandbox: bubblewrap is missing or cannot create namespaces here (apt-get install bubblewrap; in a container, allow user namespaces)" >&2
+    exit 3
+fi
+need=()
 for c in "${checks[@]}"; do
     f=$(flavor_of "$c")
     [[ " ${need[*]} " == *" $f "* ]] || need+=("$f")
 done
-compile_ok=1
+build_trusted "${need[@]}" || exit 3
+# A copy the sandboxed compiler can read whoever owns the build folder.
+mkdir -p "$work/graded" && cp "$suite"/graded/libgraded_*.a "$work/graded/" && chmod -R a+rX "$work/graded" || exit 3
+
+note="" compile_msgs=""
 for f in "${need[@]}"; do
-    build_flavor "$f"
-    rc=$?
-    [ $rc -eq 3 ] && exit 3
-    if [ $rc -ne 0 ]; then
-        compile_ok=0
-        compile_msgs=$(show_build_errors "$build_dir/$f/build.log" "$build_dir/$f/submission/submission.c")
-        echo "  $file does not compile or link:"
-        printf '%s\n' "$compile_msgs"
+    if ! compile_flavor "$f"; then
+        compile_msgs=$(show_build_errors "$work/compile-$f.log")
         note="does not compile or link: see the compiler's messages"
         break
     fi
 done
 
+verdicts=$work/verdicts
+: >"$verdicts"
+if [ -z "$note" ]; then
+    judge_args=(--model "$model" --server "$suite/bin/delay-server" --work "$work/judge" --sandbox "$sandbox")
+    [ "$sandboxed" -eq 1 ] || judge_args+=(--sandbox off)
+    [ $verbose -eq 1 ] && judge_args+=(--verbose)
+    for f in "${need[@]}"; do judge_args+=("--$f" "$bins/crawl-$f"); done
+    mkdir -p "$work/judge" && chmod 755 "$work/judge"
+    run_bg "$verdicts" "$suite/bin/grade-judge" "${judge_args[@]}" "${checks[@]}"
+    jrc=$?
+    if [ $jrc -ne 0 ]; then
+        echo "grade.sh: the judge failed (status $jrc):" >&2
+        clean_text <"$verdicts" | tail -n 5 >&2
+        exit 3
+    fi
+fi
+
+# The judge's verdict for CHECK: sets verdict, reason and context.
+verdict_of() {
+    local line
+    line=$(grep -a -m1 "^CHECK $1 " "$verdicts")
+    context=$(awk -v c="CHECK $1 " 'index($0, c) == 1 { on = 1; next } /^CHECK / { on = 0 }
+                                    on && /^  \| / { print }' "$verdicts" | clean_text | head -n 40)
+    if [ -n "$note" ]; then
+        verdict=FAIL reason=$note context=""
+    elif [ -n "$line" ]; then
+        read -r _ _ verdict reason <<<"$line"
+    else
+        verdict=FAIL reason="the judge gave no verdict" context=""
+    fi
+}
+
+sandbox_line=$(grep -a -m1 "^SANDBOX " "$verdicts" | cut -d' ' -f2-)
+[ -n "$sandbox_line" ] || sandbox_line=$([ "$sandboxed" -eq 1 ] && echo "bubblewrap" || echo "NONE: bubblewrap is missing or cannot run here")
+echo "sandbox: $sandbox_line"
+if [ -n "$compile_msgs" ]; then
+    echo "  $file does not compile or link:"
+    printf '%s\n' "$compile_msgs"
+fi
+
+tests_json=$work/tests.jsonl
+: >"$tests_json"
+total=0 max=0 hint=""
 for k in "${!checks[@]}"; do
     c=${checks[$k]} p=${points[$k]} d=${descs[$k]}
-    if [ $compile_ok -eq 1 ]; then
-        run_check "$c"
-    else
-        verdict=FAIL reason=$note output=""
-    fi
+    verdict_of "$c"
     if [ "$verdict" = SKIP ]; then
         printf '  SKIP  %3s     %-16s %s\n' "-" "$c" "$d"
         printf '        %s (rubric: no points)\n' "$reason"
@@ -242,15 +310,26 @@ for k in "${!checks[@]}"; do
     printf '  %s  %3d/%-3d %-16s %s\n' "$verdict" "$got" "$p" "$c" "$d"
     if [ "$verdict" = FAIL ]; then
         printf '        -> %s\n' "$reason"
-        [ $verbose -eq 1 ] && [ -n "$output" ] && printf '%s\n' "$output" | sed 's/^/      /'
-        [ -n "$output" ] && [ $verbose -eq 0 ] && hint="run again with --verbose to see what the failing checks printed"
+        [ -n "$context" ] && printf '%s\n' "$context" | sed 's/^/      /'
     fi
-    json_add "$c: $d" "$got" "$p" "$([ "$verdict" = PASS ] && echo passed || printf '%s\n%s' "$reason" "$output")"
+    [ "$verdict" = PASS ] && out="passed" || out="$reason${context:+
+$context}"
+    jq -n -c --arg name "$c: $d" --argjson score "$got" --argjson max "$p" --arg out "$out" \
+        '{name: $name, score: $score, max_score: $max, output: $out, visibility: "visible"}' >>"$tests_json"
 done
-[ -n "$hint" ] && echo "($hint)"
-write_json "$total" "$max" "graded $file as the $model model${compile_msgs:+
+if [ $verbose -eq 1 ]; then
+    grep -a "^JOB " "$verdicts" | clean_text | sed 's/^/  /'
+elif [ "$total" -lt "$max" ] && [ -z "$note" ]; then
+    echo "(run again with --verbose to see what the program printed in the failing jobs)"
+fi
+if [ -n "$json" ]; then
+    summary="graded $file as the $model model; sandbox: $sandbox_line${compile_msgs:+
 $file does not compile or link:
 $compile_msgs}"
+    jq -s --argjson score "$total" --argjson max "$max" --arg out "$summary" \
+        '{score: $score, max_score: $max, output: $out, stdout_visibility: "visible", tests: .}' \
+        "$tests_json" >"$json" || echo "grade.sh: cannot write $json" >&2
+fi
 echo "total: $total / $max"
 [ $total -eq $max ] && exit 0
 exit 1
