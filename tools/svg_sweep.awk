@@ -57,6 +57,27 @@ function points(m,    i, c, t) {
     }
 }
 
+# Each line's name at its right end, not colour alone (greyscale, colour
+# blindness); names that would overlap are pushed apart vertically.
+function end_labels(    j, k, i, c, t, n, ly, lm, lx, tmp) {
+    n = 0
+    for (j = 1; j <= nm; j++)
+        for (i = nl; i >= 1; i--) {
+            t = wall[order[j], lv[i]]
+            if (t == "" || t + 0 <= 0) continue
+            n++; ly[n] = py(t + 0) + 4; lm[n] = order[j]; lx[n] = px(lv[i]) + 8
+            break
+        }
+    for (i = 2; i <= n; i++) # by height, then at least 14 px apart
+        for (k = i; k > 1 && ly[k - 1] > ly[k]; k--) {
+            tmp = ly[k]; ly[k] = ly[k - 1]; ly[k - 1] = tmp
+            tmp = lm[k]; lm[k] = lm[k - 1]; lm[k - 1] = tmp
+            tmp = lx[k]; lx[k] = lx[k - 1]; lx[k - 1] = tmp
+        }
+    for (i = 2; i <= n; i++) if (ly[i] < ly[i - 1] + 14) ly[i] = ly[i - 1] + 14
+    for (i = 1; i <= n; i++) svg_text(lx[i], ly[i], lm[i], "start", " class=\"end-label\" font-weight=\"bold\"")
+}
+
 END {
     if (nm == 0 || nl == 0) exit 1
     sort_levels()
@@ -118,6 +139,7 @@ END {
         points(m)
         printf "</g>\n"
     }
+    end_labels()
     # Legend, right of the plot.
     for (j = 0; j <= nm; j++) {
         m = j ? order[j] : "ideal"
