@@ -334,18 +334,28 @@ static void dispatch(struct el *el, const struct epoll_event *ev)
         el->files[fd].fn(el, fd, fired, el->files[fd].arg);
 }
 
+int el_run_once(struct el *el, int max_ms)
+{
+    int wait = next_timeout(el), n;
+
+    if (max_ms >= 0 && (wait == -1 || wait > max_ms))
+        wait = max_ms;
+    n = epoll_wait(el->epfd, el->events, EL_MAX_EVENTS, wait);
+    if (n == -1 && errno != EINTR)
+        return -1;
+    for (int i = 0; i < n && !el->stop; i++)
+        dispatch(el, &el->events[i]);
+    if (!el->stop)
+        run_timers(el);
+    return 0;
+}
+
 int el_run(struct el *el)
 {
     el->stop = 0;
     while (!el->stop) {
-        int n = epoll_wait(el->epfd, el->events, EL_MAX_EVENTS, next_timeout(el));
-
-        if (n == -1 && errno != EINTR)
+        if (el_run_once(el, -1) == -1)
             return -1;
-        for (int i = 0; i < n && !el->stop; i++)
-            dispatch(el, &el->events[i]);
-        if (!el->stop)
-            run_timers(el);
     }
     return 0;
 }
