@@ -80,7 +80,7 @@ static int conn_close(struct conn *c)
     struct srv *srv = c->srv;
 
     conn_stop_timer(c);
-    if (el_fd_del(srv->el, c->fd, EL_READ | EL_WRITE) == -1)
+    if (el_fd_del(srv->el, c->fd, EL_READ | EL_WRITE | EL_HUP) == -1)
         srv_warn(srv, WARN_ACCEPT, "epoll_ctl: %s", strerror(errno));
     if (close(c->fd) == -1)
         srv_warn(srv, WARN_ACCEPT, "close: %s", strerror(errno));
@@ -155,8 +155,8 @@ static int conn_update_deadline(struct conn *c)
 }
 
 /* Ask the loop for what this state needs: read while there is room (also
- * while waiting, so a hang-up is seen early), write while out is stuck;
- * then the deadline that goes with it. */
+ * while waiting, so a hang-up is seen early; with no room, the hang-up
+ * alone), write while out is stuck; then the deadline that goes with it. */
 static int conn_update_events(struct conn *c)
 {
     struct el *el = c->srv->el;
@@ -164,6 +164,8 @@ static int conn_update_events(struct conn *c)
 
     if (!c->eof && c->inlen < sizeof c->in)
         want |= EL_READ;
+    else if (!c->eof && c->state == CONN_WAITING)
+        want |= EL_HUP; /* in[] full of pipelined bytes: still see the client leave */
     if (c->state == CONN_WRITING && c->outoff < c->out.len)
         want |= EL_WRITE;
     if (want != c->mask) {
@@ -374,6 +376,10 @@ static void conn_io_cb(struct el *el, int fd, int mask, void *arg)
 
     (void)el;
     (void)fd;
+    if ((mask & EL_HUP) && c->state == CONN_WAITING) {
+        conn_close(c); /* the client left its page: aborted */
+        return;
+    }
     if ((mask & EL_READ) && conn_on_readable(c) == -1)
         return;
     if ((mask & EL_WRITE) && c->state == CONN_WRITING) {

@@ -103,7 +103,8 @@ static int epoll_set(struct el *el, int fd, int old, int mask)
     struct epoll_event ev = {0};
     int op = mask == EL_NONE ? EPOLL_CTL_DEL : old == EL_NONE ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
 
-    ev.events = ((mask & EL_READ) ? EPOLLIN : 0) | ((mask & EL_WRITE) ? EPOLLOUT : 0);
+    ev.events = ((mask & EL_READ) ? EPOLLIN : 0) | ((mask & EL_WRITE) ? EPOLLOUT : 0) |
+                ((mask & EL_HUP) ? EPOLLRDHUP : 0);
     ev.data.fd = fd;
     return epoll_ctl(el->epfd, op, fd, &ev);
 }
@@ -327,6 +328,8 @@ static void dispatch(struct el *el, const struct epoll_event *ev)
         fired |= EL_READ;
     if (ev->events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
         fired |= EL_WRITE;
+    if (ev->events & (EPOLLRDHUP | EPOLLERR | EPOLLHUP))
+        fired |= EL_HUP;
     /* An earlier callback in this batch may have dropped the interest
      * (or closed the fd): only report what is still wanted. */
     fired &= el->files[fd].mask;

@@ -9,6 +9,7 @@
 #define EL_NONE   0
 #define EL_READ   1
 #define EL_WRITE  2
+#define EL_HUP    4     /* the peer shut its side (EPOLLRDHUP), without reading */
 #define EL_NOMORE (-1L) /* timer callback: do not fire again */
 
 struct el;

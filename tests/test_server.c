@@ -734,6 +734,36 @@ static void test_server_aborted(void **state)
     assert_int_equal(server_stop(&srv), 0);
 }
 
+/* A client that leaves while its page waits behind a full input buffer
+ * (8 KiB of pipelined requests the server does not read yet) is still
+ * seen to leave, at once, not when the delay ends. */
+static void test_server_aborted_full_buffer(void **state)
+{
+    static const char *const args[] = {"--delay-ms", "0", NULL};
+    static const char first[] = "GET /detail/9?delay_ms=3000 HTTP/1.1\r\nHost: x\r\n\r\n";
+    static const char more[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    struct server srv;
+    struct server_stats st;
+    long long t0;
+    int fd;
+
+    (void)state;
+    start_or_fail(&srv, args);
+    fd = tcp_connect(srv.port);
+    send_all(fd, first, strlen(first));
+    wait_stats(&srv, &st, &st.in_flight, 1);
+    for (int i = 0; i < 10000 / (int)strlen(more); i++) /* over 8 KiB */
+        send_all(fd, more, strlen(more));
+    usleep(100000);
+    t0 = now_us();
+    close(fd);
+    wait_stats(&srv, &st, &st.aborted, 1);
+    assert_true(now_us() - t0 < 2000000); /* before the 3 s delay */
+    assert_int_equal(st.in_flight, 0);
+    assert_int_equal(st.requests, 0);
+    assert_int_equal(server_stop(&srv), 0);
+}
+
 /* --unix: pages only. /stats (and its reset) is 404 there, pages and
  * /plan are served and counted like any other. */
 static void test_server_unix_pages_only(void **state)
@@ -1411,6 +1441,7 @@ int main(void)
         cmocka_unit_test(test_server_fetched_exact),
         cmocka_unit_test(test_server_fetched_long),
         cmocka_unit_test(test_server_aborted),
+        cmocka_unit_test(test_server_aborted_full_buffer),
         cmocka_unit_test(test_server_unix_pages_only),
         cmocka_unit_test(test_server_plan_deterministic),
         cmocka_unit_test(test_server_faults_deterministic),

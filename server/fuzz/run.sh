@@ -37,8 +37,8 @@ for f in "${fuzzers[@]}"; do
     mkdir -p "$work/$corpus" "$work/artifacts"
     cp -n "$here/corpus/$corpus/"* "$work/$corpus/" 2>/dev/null || true
     echo "fuzz: $f for ${each}s"
-    # max_len 4096: below the server's 8 KiB head buffer (see the README).
-    if ! "$build/bin/$f" -max_total_time="$each" -max_len=4096 -timeout=10 \
+    # max_len over the server's 8 KiB head buffer, so inputs can fill it.
+    if ! "$build/bin/$f" -max_total_time="$each" -max_len=16384 -timeout=10 \
         -print_final_stats=1 -artifact_prefix="$work/artifacts/$f-" \
         "$work/$corpus" 2>"$work/$f.log"; then
         echo "fuzz: $f FAILED; the input and report are in $work/artifacts/ and $work/$f.log" >&2
