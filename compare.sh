@@ -27,6 +27,9 @@ show how long each took: a table, timelines and charts.
 Default, the classroom run (about 2 minutes): 100 requests, d = 1 s,
 pools of 10, async with no limit: serial 100 s, pools 10 s, async 1 s.
 
+  --lesson NAME         a classroom preset, each about 2 minutes at most:
+                        basic (the default run), seed, uneven, cpu, hybrid,
+                        faults, trap; --lesson list says what each shows
   --seed-setting        the seed tutorials' experiment: 100 requests, d = 3 s,
                         pool of 8 (Python measured 305 s, 48 s and 3.1 s);
                         takes about 6 minutes
@@ -35,7 +38,8 @@ pools of 10, async with no limit: serial 100 s, pools 10 s, async 1 s.
   --workers W           threads or processes in the pools, 1..1000
   --async-workers C     most requests the async model keeps in flight,
                         0..10000; 0 = no limit (default)
-  --models LIST         comma-separated, from: serial,threadpool,multiprocess,async
+  --models LIST         comma-separated, from: serial,threadpool,multiprocess,
+                        async,hybrid,async-blocking (default: the first four)
   --timeout SECONDS     give up on one request after this long
                         (default: the delay + 30 s)
   --sweep               time threadpool, multiprocess and async at each
@@ -64,11 +68,12 @@ EOF
 # Settings left empty here are filled from the chosen preset afterwards, so
 # an explicit flag wins over --seed-setting or --sweep whatever the order.
 COUNT="" DELAY="" WORKERS="" ASYNC_WORKERS="" MODELS="" TIMEOUT="" LEVELS=""
-OUT="" SEED=0 SWEEP=0 OPEN=0
+OUT="" SEED=0 SWEEP=0 OPEN=0 LESSON="" DELAY_SPEC=""
 
 on_flag() { # name value
     case $1 in
     --seed-setting) SEED=1 ;;
+    --lesson) LESSON=$2 ;;
     --sweep) SWEEP=1 ;;
     --open) OPEN=1 ;;
     --delay) DELAY=$2 ;;
@@ -83,9 +88,81 @@ on_flag() { # name value
     esac
 }
 
+# The lessons: NAME|one line for --lesson list. Each preset only fills what
+# the flags left open, as --seed-setting does.
+LESSONS=(
+    "basic|the default run: 100 requests, d = 1 s; serial N*d, pools ceil(N/W)*d, async d"
+    "seed|the tutorials' 100 x 3 s, pools of 8: 39 s (Python's Pool(8): 48 s), async 3 s"
+    "uneven|delays of 0.1-4 s per id: completion out of order; ideal = greedy schedule"
+    "cpu|20 ms of CPU per page: one thread is CPU-bound, several cores pull ahead"
+    "hybrid|1,000 pages with CPU work: P event loops on P cores against one"
+    "faults|30% HTTP 500s and 5% resets, --retries 6: every row OK, attempts counted"
+    "trap|a blocking call inside the event loop: async that runs like serial"
+)
+
+list_lessons() {
+    local l
+    say "Lessons (./compare.sh --lesson NAME):"
+    for l in "${LESSONS[@]}"; do printf '  %-8s %s\n' "${l%%|*}" "${l#*|}"; done
+}
+
+apply_lesson() {
+    case $LESSON in
+    "" | basic) ;;
+    seed) # serial would take 300 s: the tutorial measured 305 s
+        : "${COUNT:=100}" "${DELAY:=3}" "${WORKERS:=8}" "${MODELS:=threadpool,multiprocess,async}" ;;
+    uneven)
+        : "${COUNT:=30}" "${DELAY:=2}" "${WORKERS:=5}" "${MODELS:=serial,threadpool,async}"
+        DELAY_SPEC=100-4000 SERVER_ARGS=(--seed 2) ;;
+    cpu)
+        : "${COUNT:=200}" "${DELAY:=0.5}" "${WORKERS:=50}" "${MODELS:=async,threadpool,multiprocess,hybrid}"
+        RUN_ARGS=(--work-us 20000) ;;
+    hybrid)
+        : "${COUNT:=1000}" "${DELAY:=0.5}" "${MODELS:=async,hybrid}"
+        RUN_ARGS=(--work-us 2000) ;;
+    faults)
+        : "${COUNT:=60}" "${DELAY:=0.2}" "${MODELS:=serial,threadpool,multiprocess,async,hybrid}"
+        SERVER_ARGS=(--seed 1 --fail-rate 0.3 --reset-rate 0.05) RUN_ARGS=(--retries 6) ;;
+    trap)
+        : "${COUNT:=20}" "${DELAY:=1}" "${MODELS:=serial,async,async-blocking}" ;;
+    list) list_lessons && exit 0 ;;
+    *) die_usage "--lesson: no lesson \"$LESSON\" (see --lesson list)" ;;
+    esac
+}
+
+# What to look for, after a lesson's table.
+lesson_notes() {
+    case $LESSON in
+    seed) say "  Look for: the pools take ceil(100/8) = 13 waves of 3 s = 39 s. Python's Pool(8).map"
+        say "  took 48 s: it hands out chunks of 4, so the last workers got whole chunks late" \
+            "(4 rounds of 12 s). Serial would take 300 s (the tutorial: 305 s)." ;;
+    uneven) say "  Look for: async finishes in about the longest delay; the pool's ideal is the greedy"
+        say "  schedule over the server's /plan. The order async completed (by end time):"
+        say "    $(completion_order async)"
+        say "  Slow ids finish last whatever their number: handle each as it completes (as_completed)." ;;
+    cpu) say "  Look for: the CPU column against the wall: async spends ~4 s of CPU on one core, so it"
+        say "  cannot finish before that; threads, processes and hybrid spread it over the cores." ;;
+    hybrid) say "  Look for: hybrid's wall near d + CPU / P; async's near d + all the CPU. With no CPU work"
+        say "  (the basic lesson) the two tie: waiting needs no second core." ;;
+    faults) say "  Look for: every row OK and the tries in ok/failed: each request is one row however many"
+        say "  attempts it took (--records has an attempts column). Without --retries the same run fails rows." ;;
+    trap) say "  Look for: async-blocking's timeline is serial's staircase, 1 in flight, N x d: a blocking"
+        say "  call inside an event loop stops the loop (requests.get inside async def)." ;;
+    esac
+    return 0
+}
+
+# Ids in the order a model's requests ended.
+completion_order() { # model
+    awk -F, -v m="$1" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+        $c["model"] == m { print $c["end_s"], $c["id"] }' "$REQUESTS" | sort -n |
+        awk '{ printf "%s%s", (NR > 1 ? " " : ""), $2 } END { print "" }'
+}
+
 # Fill what the flags left open from the preset, then check every value.
 settle_settings() {
     local level
+    apply_lesson
     if ((SEED)); then
         : "${COUNT:=100}" "${DELAY:=3}" "${WORKERS:=8}"
     elif ((SWEEP)); then
@@ -143,7 +220,7 @@ prepare_out() {
 workers_for() { # model
     case $1 in
     serial) echo 1 ;;
-    async) echo "$ASYNC_WORKERS" ;;
+    async | async-blocking | hybrid) echo "$ASYNC_WORKERS" ;;
     *) echo "$WORKERS" ;;
     esac
 }
@@ -153,7 +230,8 @@ describe_workers() { # model workers
     serial) echo "1 worker" ;;
     threadpool) echo "$2 thread$( (($2 == 1)) || echo s)" ;;
     multiprocess) echo "$2 process$( (($2 == 1)) || echo es)" ;;
-    async) (($2 == 0)) && echo "no limit in flight" || echo "at most $2 in flight" ;;
+    async | async-blocking) (($2 == 0)) && echo "no limit in flight" || echo "at most $2 in flight" ;;
+    hybrid) echo "${PROCS:-$(nproc 2>/dev/null || echo 2)} loops x $( (($2 == 0)) && echo "a share" || echo "$2")" ;;
     esac
 }
 
@@ -316,7 +394,7 @@ list_files() { # dir
 main() {
     local m w bins=(delay-server)
     parse_flags "--seed-setting --sweep --open" \
-        "--delay --count --workers --async-workers --models --timeout --levels --out --build-dir" "$@"
+        "--lesson --delay --count --workers --async-workers --models --timeout --levels --out --build-dir" "$@"
     settle_settings
     lib_init
     prepare_out
@@ -324,7 +402,11 @@ main() {
     for m in $MODEL_LIST; do bins+=("crawl-$m"); done
     ensure_built "${bins[@]}"
     print_plan
-    server_start "$DELAY_MS" "$COUNT"
+    server_start "${DELAY_SPEC:-$DELAY_MS}" "$COUNT"
+    if [[ -n $DELAY_SPEC ]]; then # uneven delays: the ideals come from the plan
+        PLAN_FILE=$LIB_TMP/plan.txt
+        fetch_plan "$COUNT" "$PLAN_FILE" || die "$EXIT_SETUP" "the server gave no /plan"
+    fi
     for m in $MODEL_LIST; do
         if ((SWEEP)); then
             for w in $LEVEL_LIST; do run_one "$m" "$w"; done
@@ -338,6 +420,7 @@ main() {
     else
         show_report
         write_files
+        lesson_notes
     fi
     write_report
     say ""

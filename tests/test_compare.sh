@@ -79,7 +79,7 @@ done
 
 csv=$tmp/run/requests.csv
 check "requests.csv: header + one row per request" [ "$(lines "$csv")" -eq $((1 + 4 * 40)) ]
-check "requests.csv: header" [ "$(head -n 1 "$csv")" = "model,workers,id,worker,start_s,end_s,status,bytes,error" ]
+check "requests.csv: header" [ "$(head -n 1 "$csv")" = "model,workers,id,worker,start_s,end_s,status,bytes,attempts,error" ]
 for m in $models; do
     check "requests.csv: ids 1..40 once each for $m" \
         [ "$(awk -F, -v m="$m" '$1 == m { print $3 }' "$csv" | sort -n | uniq | tr '\n' ' ')" = "$(seq -s ' ' 1 40) " ]

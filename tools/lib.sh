@@ -2,13 +2,25 @@
 # shellcheck shell=bash disable=SC2034 # the callers read what we set
 # tools/lib.sh -- what compare.sh and bench/run.sh share: messages, the
 # build, the delay-server's life, running one model with live progress, and
-# cleanup on every exit path. Sourced, never run; bash 4.3+ and POSIX awk
-# (Debian's mawk) only: no Python, no gawk extensions.
+# cleanup on every exit path. Sourced, never run; bash 5.0+ (EPOCHREALTIME)
+# and POSIX awk (Debian's mawk) only: no Python, no gawk extensions.
+((BASH_VERSINFO[0] >= 5)) || {
+    echo "${PROG:-lib.sh}: needs bash 5 or newer (EPOCHREALTIME); this is bash $BASH_VERSION" >&2
+    exit 3
+}
 #
 # The caller sets PROG (for messages) and SUITE_ROOT (the source tree), may
 # set BUILD_DIR, then calls lib_init.
 
 MODELS_ALL="serial threadpool multiprocess async"
+# Also runnable, not in the default run: the hybrid model and the trap.
+MODELS_KNOWN="$MODELS_ALL hybrid async-blocking"
+# What run_model adds to every model's command line (--retries, --work-us),
+# what hybrid gets as -p, and server_start's extra flags (--seed, faults).
+RUN_ARGS=() PROCS="" SERVER_ARGS=()
+# A file of per-id delays in ms (one a line, from the server's /plan): the
+# ideal times become greedy list schedules over them.
+PLAN_FILE=""
 
 # Exit codes shared by both scripts.
 EXIT_OK=0 EXIT_FAILED=1 EXIT_USAGE=2 EXIT_SETUP=3
@@ -121,9 +133,9 @@ check_seconds() { # flag value lo hi
 # MODEL_LIST (space-separated).
 check_models() { # flag list
     local m seen=","
-    [[ $2 =~ ^[a-z]+(,[a-z]+)*$ ]] || die_usage "$1 must be a comma-separated list, e.g. serial,async (got \"$2\")"
+    [[ $2 =~ ^[a-z-]+(,[a-z-]+)*$ ]] || die_usage "$1 must be a comma-separated list, e.g. serial,async (got \"$2\")"
     for m in ${2//,/ }; do
-        [[ " $MODELS_ALL " == *" $m "* ]] || die_usage "$1: no model \"$m\" (choose from ${MODELS_ALL// /, })"
+        [[ " $MODELS_KNOWN " == *" $m "* ]] || die_usage "$1: no model \"$m\" (choose from ${MODELS_KNOWN// /, })"
         [[ $seen == *",$m,"* ]] && die_usage "$1 names $m twice"
         seen+="$m,"
     done
@@ -133,13 +145,38 @@ check_models() { # flag list
 to_ms() { awk -v s="$1" 'BEGIN { printf "%d", s * 1000 + 0.5 }'; }
 
 # Ideal wall time of a model: serial N*d; a pool of W: ceil(N/W)*d;
-# async with W=0 (all at once): d.
+# async with W=0 (all at once): d; hybrid: P loops of W, so P*W at once.
+# The trap is measured against what it claims to be: async.
+# With PLAN_FILE (uneven delays): the greedy list schedule of W machines
+# that each take the next request as soon as they are free.
 ideal_s() { # model n workers delay_s
-    awk -v m="$1" -v n="$2" -v w="$3" -v d="$4" 'BEGIN {
+    local procs=${PROCS:-$(nproc 2>/dev/null || echo 2)}
+    awk -v m="$1" -v n="$2" -v w="$3" -v d="$4" -v p="$procs" -v plan="$PLAN_FILE" 'BEGIN {
         if (m == "serial") w = 1
+        if (m == "hybrid") { if (p > n) p = n; share = int((n + p - 1) / p); w = (w == 0 || w > share ? share : w) * p }
         if (w == 0 || w > n) w = n
-        printf "%.3f", (n == 0 ? 0 : int((n + w - 1) / w) * d)
+        if (plan == "") { printf "%.3f", (n == 0 ? 0 : int((n + w - 1) / w) * d); exit }
+        for (k = 1; k <= n && (getline ms < plan) > 0; k++) delay[k] = ms / 1000
+        for (k = 1; k <= w; k++) free_at[k] = 0
+        end = 0
+        for (k = 1; k <= n; k++) {
+            best = 1
+            if (w >= n) best = k # a machine each
+            else for (j = 2; j <= w; j++) if (free_at[j] < free_at[best]) best = j
+            free_at[best] += delay[k]
+            if (free_at[best] > end) end = free_at[best]
+        }
+        printf "%.3f", end
     }'
+}
+
+# The server's per-id delays for ids 1..n, one a line, into a file.
+fetch_plan() { # n file
+    local body
+    body=$(http_get "/plan?n=$1") || return 1
+    body=${body#*\"delays_ms\":[}
+    body=${body%%]*}
+    tr ',' '\n' <<<"$body" >"$2"
 }
 
 # Microseconds since the epoch, from bash itself (no fork per call).
@@ -307,7 +344,7 @@ json_num() { # json key
 server_start() { # delay_ms most_in_flight
     local i conns=$(($2 + 100))
     ((conns < 10000)) && conns=10000
-    setsid "$BIN_DIR/delay-server" --port 0 --delay-ms "$1" --max-conns "$conns" --quiet \
+    setsid "$BIN_DIR/delay-server" --port 0 --delay-ms "$1" --max-conns "$conns" --quiet "${SERVER_ARGS[@]}" \
         >"$LIB_TMP/server.out" 2>"$LIB_TMP/server.err" </dev/null &
     SERVER_PID=$!
     for ((i = 0; i < 100; i++)); do # its first line is its URL
@@ -351,12 +388,13 @@ progress() { # model done total elapsed_us
 # RUN_CSV (its summary row, "" if it printed none), RUN_PEAK (the server's
 # peak of requests in flight) and RUN_ERR (its first error line).
 run_model() { # model n workers timeout_ms records_file
-    local model=$1 n=$2 w=$3 timeout_ms=$4 records=$5 t0 stats answered
+    local model=$1 n=$2 w=$3 timeout_ms=$4 records=$5 t0 stats answered extra=("${RUN_ARGS[@]}")
+    [[ $model == hybrid ]] && extra+=(-p "${PROCS:-$(nproc 2>/dev/null || echo 2)}")
     http_get "/stats?reset=1" >/dev/null # this model's counts start at zero
     t0=$(now_us)
     NEXT_PLAIN=10
     setsid "$BIN_DIR/crawl-$model" --url "$SERVER_URL" -n "$n" -w "$w" \
-        --timeout-ms "$timeout_ms" --format csv --records "$records" \
+        --timeout-ms "$timeout_ms" --format csv --records "$records" "${extra[@]}" \
         >"$LIB_TMP/model.out" 2>"$LIB_TMP/model.err" </dev/null &
     MODEL_PID=$!
     while kill -0 "$MODEL_PID" 2>/dev/null; do
@@ -380,11 +418,11 @@ run_model() { # model n workers timeout_ms records_file
 # ideal, the server's peak in flight and the exit status; a run that printed
 # nothing gets empty figures) and its requests, each prefixed with the
 # model and its workers.
-RESULTS_HEADER="model,requests,workers,ok,failed,wall_s,cpu_s,max_rss_kb,child_max_rss_kb,delay_s,ideal_s,peak_in_flight,exit"
-REQUESTS_HEADER="model,workers,id,worker,start_s,end_s,status,bytes,error"
+RESULTS_HEADER="model,requests,workers,ok,failed,wall_s,cpu_s,max_rss_kb,child_max_rss_kb,attempts,processes,children,children_pss_kb,work_us,delay_s,ideal_s,peak_in_flight,exit"
+REQUESTS_HEADER="model,workers,id,worker,start_s,end_s,status,bytes,attempts,error"
 record_run() { # model n workers delay_s results_csv requests_csv records_file
     local m=$1 n=$2 w=$3 row=$RUN_CSV
-    [[ $row == "$m",* ]] || row="$m,$n,$w,0,$n,,,,"
+    [[ $row == "$m",* ]] || row="$m,$n,$w,0,$n,,,,,,,,,"
     RUN_ROW=$row
     echo "$row,$4,$(ideal_s "$m" "$n" "$w" "$4"),${RUN_PEAK:-},$RUN_RC" >>"$5"
     if [[ -n $6 && -s $7 ]]; then

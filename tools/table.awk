@@ -25,23 +25,31 @@ function mb(kb) { return sprintf("%.1f MB", kb / 1024) }
 function workers(r,    m, w) {
     m = v[r, "model"]; w = v[r, "workers"] + 0
     if (m == "serial") return "1"
-    if (m == "async" && w == 0) return "no limit"
+    if ((m == "async" || m == "async-blocking") && w == 0) return "no limit"
+    if (m == "hybrid") return v[r, "processes"] "x" (w == 0 ? "all" : w)
     return w
 }
 
-# Peak memory: the model's process; multiprocess adds its children, each
-# about the size of the largest (their shared library pages counted again).
+# Peak memory: the model's process (peak RSS); a forked model adds its
+# children's PSS, summed: each child's private pages plus its share of the
+# pages it shares copy-on-write, so nothing is counted twice. Without a PSS
+# figure (an older kernel, an older binary): the largest child's RSS times
+# the children, an overstatement, marked so.
 function memory(r,    kids, w, n) {
     if (v[r, "max_rss_kb"] == "") return "-"
+    if (v[r, "children"] + 0 > 0 && v[r, "children_pss_kb"] + 0 > 0)
+        return sprintf("%.1f MB RSS + %d children %.1f MB PSS", v[r, "max_rss_kb"] / 1024, v[r, "children"], v[r, "children_pss_kb"] / 1024)
     if (v[r, "child_max_rss_kb"] + 0 == 0) return mb(v[r, "max_rss_kb"])
     w = v[r, "workers"] + 0; n = v[r, "requests"] + 0
     kids = (w > n ? n : w)
-    return sprintf("%.1f + %dx%.1f MB", v[r, "max_rss_kb"] / 1024, kids, v[r, "child_max_rss_kb"] / 1024)
+    return sprintf("%.1f + %dx%.1f MB RSS", v[r, "max_rss_kb"] / 1024, kids, v[r, "child_max_rss_kb"] / 1024)
 }
 
 function outcome(r,    e) {
     e = v[r, "exit"] + 0
     if (e != 0 && e != 1) return "crashed (exit " e ")"
+    if (v[r, "attempts"] + 0 > v[r, "requests"] + 0)
+        return v[r, "ok"] "/" v[r, "failed"] " (" v[r, "attempts"] " tries)"
     return v[r, "ok"] "/" v[r, "failed"]
 }
 

@@ -14,6 +14,7 @@ NR == 1 { read_header(); next }
 
 {
     m[++n] = $col["model"]
+    if (length(m[n]) > lw) lw = length(m[n])
     wall[n] = $col["wall_s"]
     if (wall[n] + 0 > tmax) tmax = wall[n] + 0
 }
@@ -37,11 +38,12 @@ function bar(x,    s, i, whole, eighths) {
 
 END {
     if (n == 0 || tmax <= 0) exit
-    plot = cols - 14 - 12
+    if (lw < 12) lw = 12
+    plot = cols - 14 - lw
     for (i = 1; i <= n; i++) {
-        if (wall[i] == "") { printf "  %-12s (no result)\n", m[i]; continue }
+        if (wall[i] == "") { printf "  %-" lw "s (no result)\n", m[i]; continue }
         b = bar(plot * wall[i] / tmax)
         if (color) b = "\033[" ansi(m[i]) "m" b "\033[0m"
-        printf "  %-12s %s %s\n", m[i], b, fmt_s(wall[i] + 0)
+        printf "  %-" lw "s %s %s\n", m[i], b, fmt_s(wall[i] + 0)
     }
 }
