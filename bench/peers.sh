@@ -112,6 +112,18 @@ peer_exec() { # name command...
     return "$rc"
 }
 
+# CHILD_CPU_S: CPU seconds (user + system) of the children this shell has
+# reaped so far, from the `times` builtin; the difference around one wait
+# is that child's CPU time. Call it directly, never in $( ): a subshell
+# has no children of ours.
+children_cpu_s() {
+    times >"$LIB_TMP/times"
+    CHILD_CPU_S=$(awk 'NR == 2 {
+        s = 0
+        for (i = 1; i <= 2; i++) { split($i, p, "m"); s += p[1] * 60 + p[2] }
+        printf "%.3f", s }' "$LIB_TMP/times")
+}
+
 # Start a server that prints its URL as its first line (delay-server
 # --port 0, the aiohttp script) in its own session, as SERVER_PID: the
 # library's cleanup stops it on every exit path.
@@ -246,6 +258,10 @@ measure_rps() { # name round
     peer_record server "$1" "$2" cpu_pct "$(awk -v c=$((c1 - c0)) -v hz="$CLK_TCK" -v us=$((t1 - t0)) \
         'BEGIN { printf "%.0f", 100 * c / hz / (us / 1e6) }')"
     peer_record server "$1" "$2" wrk_errors "$errs"
+    # Requests per second of the server's own CPU: what each answer costs,
+    # whoever (wrk, a busy machine) set the pace.
+    peer_record server "$1" "$2" rps_per_cpu "$(awk -v r="${rps:-0}" -v c=$((c1 - c0)) -v hz="$CLK_TCK" \
+        -v us=$((t1 - t0)) 'BEGIN { if (c > 0) printf "%.0f", r / (c / hz / (us / 1e6)) }')"
 }
 
 measure_lateness() { # name round
@@ -276,7 +292,9 @@ run_servers() {
 # One client run of the big job against the running delay-server; records
 # its own wall time (from its job's start to its last answer) and failures.
 measure_client() { # name round
-    local timeout_ms=$((DELAY_MS + 30000)) line ok failed wall
+    local timeout_ms=$((DELAY_MS + 30000)) line ok failed wall cpu0
+    children_cpu_s
+    cpu0=$CHILD_CPU_S
     case $1 in
     crawl-async)
         peer_exec client "$BIN_DIR/crawl-async" --url "$SERVER_URL" -n "$BIG" -w 0 \
@@ -292,6 +310,8 @@ measure_client() { # name round
             -n "$BIG" --timeout-ms "$timeout_ms"
         ;;
     esac
+    children_cpu_s
+    peer_record client "$1" "$2" cpu_s "$(awk -v a="$cpu0" -v b="$CHILD_CPU_S" 'BEGIN { printf "%.3f", b - a }')"
     if [[ $1 != crawl-async ]]; then
         line=$(head -n 1 "$LIB_TMP/client.out")
         ok=$(kv ok "$line") failed=$(kv failed "$line") wall=$(kv wall_s "$line")
@@ -341,27 +361,32 @@ print_servers() {
     say "$(bold "Servers") (one process each; medians of $PEER_ROUNDS rounds; every round's figure in brackets)"
     say "  requests/s: wrk -t1 -c$PEER_WRK_CONNS -d${PEER_WRK_SECONDS}s on a zero-delay page, keep-alive"
     say "  lateness: $PEER_LATE_CONNS requests sent at once on open connections, d = $DELAY s; answer - send - d"
-    printf '  %-13s %10s %8s %12s %12s %12s\n' server "req/s" "CPU" "p50 late" "p99 late" "max late"
+    printf '  %-13s %10s %6s %11s %12s %12s %12s\n' server "req/s" "CPU" "req/CPU-s" \
+        "p50 late" "p99 late" "max late"
     for s in "${PEER_SERVERS[@]}"; do
-        printf '  %-13s %10s %7s%% %9s ms %9s ms %9s ms   [%s] [%s]\n' "$s" \
+        printf '  %-13s %10s %5s%% %11s %9s ms %9s ms %9s ms   [%s] [%s]\n' "$s" \
             "$(printf '%.0f' "$(peer_median "$s" rps)")" "$(peer_median "$s" cpu_pct)" \
+            "$(peer_median "$s" rps_per_cpu)" \
             "$(printf '%.1f' "$(peer_median "$s" p50_ms)")" "$(printf '%.1f' "$(peer_median "$s" p99_ms)")" \
             "$(printf '%.1f' "$(peer_median "$s" max_ms)")" \
             "$(peer_values "$s" rps '%.0f')" "$(peer_values "$s" p99_ms '%.1f')"
         (($(peer_sum "$s" wrk_errors) + $(peer_sum "$s" late_failed) > 0)) &&
             say "    $s: $(peer_sum "$s" wrk_errors) wrk errors, $(peer_sum "$s" late_failed) lateness requests failed"
     done
-    say "  (CPU: the server's share of one core while wrk ran; near 100% means the server, not wrk, set the pace)"
+    say "  (CPU: the server's share of one core while wrk ran: near 100% means the server set the pace,"
+    say "  lower means wrk or a busy machine did; req/CPU-s = requests per second of the server's CPU)"
 }
 
 print_clients() {
     local c
     say ""
     say "$(bold "Clients"): N = $BIG at once (W = 0), d = $DELAY s, against delay-server; each client's own"
-    say "  wall time from its job's start to its last answer; medians of $PEER_ROUNDS runs"
+    say "  wall time from its job's start to its last answer, and its CPU time; medians of $PEER_ROUNDS runs"
+    printf '  %-13s %8s   %8s\n' client wall CPU
     for c in "${PEER_CLIENTS[@]}"; do
-        printf '  %-13s %8s s   [%s]%s\n' "$([[ $c == raw ]] && echo "raw epoll" || echo "$c")" \
-            "$(printf '%.2f' "$(peer_median "$c" wall_s)")" "$(peer_values "$c" wall_s '%.2f')" \
+        printf '  %-13s %6s s   %6s s   [%s]%s\n' "$([[ $c == raw ]] && echo "raw epoll" || echo "$c")" \
+            "$(printf '%.2f' "$(peer_median "$c" wall_s)")" "$(printf '%.2f' "$(peer_median "$c" cpu_s)")" \
+            "$(peer_values "$c" wall_s '%.2f')" \
             "$( (($(peer_sum "$c" failed) > 0)) && printf '   %s requests failed' "$(peer_sum "$c" failed)")"
     done
 }
@@ -411,8 +436,10 @@ peers_main() {
     PEER_CSV=$LIB_TMP/peers.csv
     echo "section,name,round,metric,value" >"$PEER_CSV"
     say "Peers: servers ${PEER_SERVERS[*]}; clients ${PEER_CLIENTS[*]}; d = $DELAY s; $PEER_ROUNDS rounds"
+    say "  $(nproc) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
     run_servers
     ((BIG > 0)) && run_clients
+    say "  load average after: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews every figure)"
     print_servers
     ((BIG > 0)) && print_clients
     print_targets
