@@ -13,8 +13,8 @@
 #define JUDGE_WHY_MAX    400  /* one reason line */
 #define JUDGE_MAX_N      1000 /* requests in the largest job */
 #define HYGIENE_JOBS                                                                               \
-    "regular,ragged,one_worker,more_workers,single,empty,uneven,unlimited,faults,refused,timeout," \
-    "contention"
+    "regular,ragged,one_worker,more_workers,single,empty,uneven,unlimited,errors,wrong,refused,"   \
+    "timeout,contention"
 
 enum flavor { FLAVOR_PLAIN, FLAVOR_ASAN, FLAVOR_TSAN, FLAVOR_COUNT };
 
@@ -55,6 +55,7 @@ struct obs {
     char broken[JUDGE_WHY_MAX]; /* the job could not be judged at all, and why */
     int n, w;                   /* the job as run for this model: w is the total limit */
     int procs;                  /* hybrid: -p, with w / procs transfers each; 0 otherwise */
+    long seed;                  /* the server's --seed: uneven delays per id */
     /* the process, from outside */
     int ready, ended; /* the driver reached "ready" / "end" with our nonce */
     int timed_out;    /* killed at the time limit */
@@ -109,6 +110,7 @@ struct verdict {
 struct check {
     const char *name;
     const char *jobs; /* comma list of job names */
+    int lenient;      /* skips jobs that did not finish */
     void (*judge)(const struct judge *jd, const struct obs *o, struct verdict *v);
 };
 
@@ -120,6 +122,7 @@ void job_kill_all(struct judge *jd); /* async-signal-safe */
 void obs_free(struct obs *o);
 
 /* checks.c */
+long uneven_seed(int n, int w, long min_ms, long max_ms);
 void judge_results(const struct judge *jd, const struct obs *o, struct verdict *v);
 void judge_parallel(const struct judge *jd, const struct obs *o, struct verdict *v);
 void judge_limit(const struct judge *jd, const struct obs *o, struct verdict *v);

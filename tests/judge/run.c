@@ -29,7 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define JOB_LIMIT_S     25.0 /* a job's whole life; the slowest correct one takes ~3 s */
+#define JOB_LIMIT_S     15.0 /* a job's whole life; the slowest correct one takes ~3 s */
 #define EXIT_GRACE_S    10.0 /* after "end": LeakSanitizer's scan, then exit */
 #define SERVER_START_S  5.0
 #define SANDBOX_NPROC   300 /* processes and threads of the throw-away uid */
@@ -263,7 +263,7 @@ static int server_start(struct judge *jd, const struct job_shape *j, const char 
     vec_add(&a, "--unix");
     vec_add(&a, "%s", sock);
     vec_add(&a, "--seed");
-    vec_add(&a, "7");
+    vec_add(&a, "%ld", o->seed);
     if (j->delay_min == j->delay_max)
         vec_add(&a, "--delay-ms=%ld", j->delay_min);
     else
@@ -902,6 +902,9 @@ void job_run(struct judge *jd, const struct job_shape *j, struct obs *o)
     o->exit_code = -1;
     o->n = strcmp(jd->model->name, "serial") == 0 ? j->nserial : j->n;
     o->w = jd->model->pool ? j->w : 1;
+    if (j->delay_min != j->delay_max) /* the pool's total: a window of w, or all n */
+        o->seed =
+            uneven_seed(o->n, j->w == 0 || j->w > o->n ? o->n : j->w, j->delay_min, j->delay_max);
     if (jd->model->forks && jd->model->event_loop) { /* hybrid: two processes share W */
         o->procs = j->w >= 2 || j->w == 0 ? 2 : 1;
         o->w = j->w / o->procs * o->procs;
