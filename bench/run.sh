@@ -39,7 +39,7 @@ W=0); async with N=10000, W=0, d=1 s within 1.5 s, every request ok.
                     beside a raw epoll client and an aiohttp client (--big
                     requests at once); 3 interleaved rounds, medians, the
                     ratios and issue 10's targets; a peer that is not
-                    installed is skipped and named (about 2.5 minutes);
+                    installed is skipped and named (about 1.5 minutes);
                     takes --delay, --big, --csv and --build-dir
   -h, --help        show this help and exit
   -V, --version     show the version and exit
