@@ -53,20 +53,20 @@ static const struct option long_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
-static void usage(FILE *out)
+static void usage(void)
 {
-    fprintf(out, "Usage: bench-lateness --url URL --delay-ms D [OPTION]...\n"
-                 "Send C requests for URL at once, on C connections opened beforehand, and\n"
-                 "print one line: requests=C ok=K failed=F p50_ms p99_ms max_ms send_ms,\n"
-                 "where lateness = (answer time - send time) - D, per request.\n\n"
-                 "  -u, --url URL          http://127.0.0.1:PORT/PATH the server delays by D\n"
-                 "  -d, --delay-ms D       the server's delay for URL, 0..600000\n"
-                 "  -c, --connections C    1..100000 (default 5000)\n"
-                 "  -t, --timeout-ms MS    wait at most D + MS for the answers, 1..3600000\n"
-                 "                         (default 30000)\n"
-                 "  -h, --help             show this help and exit\n"
-                 "  -V, --version          show the version and exit\n\n"
-                 "Exit status: 0 every request answered 200, 1 some were not, 2 bad usage.\n");
+    printf("Usage: bench-lateness --url URL --delay-ms D [OPTION]...\n"
+           "Send C requests for URL at once, on C connections opened beforehand, and\n"
+           "print one line: requests=C ok=K failed=F p50_ms p99_ms max_ms send_ms,\n"
+           "where lateness = (answer time - send time) - D, per request.\n\n"
+           "  -u, --url URL          http://127.0.0.1:PORT/PATH the server delays by D\n"
+           "  -d, --delay-ms D       the server's delay for URL, 0..600000\n"
+           "  -c, --connections C    1..100000 (default 5000)\n"
+           "  -t, --timeout-ms MS    wait at most D + MS for the answers, 1..3600000\n"
+           "                         (default 30000)\n"
+           "  -h, --help             show this help and exit\n"
+           "  -V, --version          show the version and exit\n\n"
+           "Exit status: 0 every request answered 200, 1 some were not, 2 bad usage.\n");
 }
 
 static void fail(struct bench *b, long i, const char *why)
@@ -270,13 +270,13 @@ static int parse_args(struct bench *b, int argc, char **argv)
             bad = bench_parse_long(optarg, 1, 3600000, &b->timeout_ms);
             break;
         case 'h':
-            usage(stdout);
+            usage();
             exit(0);
         case 'V':
             printf("bench-lateness %s\n", SUITE_VERSION);
             exit(0);
-        default:
-            usage(stderr);
+        default: /* getopt_long has named the option */
+            fprintf(stderr, "%s: see --help\n", "bench-lateness");
             return -1;
         }
         if (bad) {

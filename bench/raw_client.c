@@ -46,18 +46,18 @@ static const struct option long_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
-static void usage(FILE *out)
+static void usage(void)
 {
-    fprintf(out, "Usage: bench-raw-client [OPTION]...\n"
-                 "Fetch URL/detail/1 .. URL/detail/N on one thread with raw epoll and\n"
-                 "print one line: requests=N ok=K failed=F wall_s=S.\n\n"
-                 "  -u, --url URL        http://127.0.0.1:PORT (default http://127.0.0.1:8080)\n"
-                 "  -n, --count N        requests, 1..100000 (default 10000)\n"
-                 "  -w, --workers W      most in flight, 0..100000, 0 = all at once (default 0)\n"
-                 "  -t, --timeout-ms MS  for the whole job, 1..3600000 (default 30000)\n"
-                 "  -h, --help           show this help and exit\n"
-                 "  -V, --version        show the version and exit\n\n"
-                 "Exit status: 0 all requests succeeded, 1 some failed, 2 bad usage.\n");
+    printf("Usage: bench-raw-client [OPTION]...\n"
+           "Fetch URL/detail/1 .. URL/detail/N on one thread with raw epoll and\n"
+           "print one line: requests=N ok=K failed=F wall_s=S.\n\n"
+           "  -u, --url URL        http://127.0.0.1:PORT (default http://127.0.0.1:8080)\n"
+           "  -n, --count N        requests, 1..100000 (default 10000)\n"
+           "  -w, --workers W      most in flight, 0..100000, 0 = all at once (default 0)\n"
+           "  -t, --timeout-ms MS  for the whole job, 1..3600000 (default 30000)\n"
+           "  -h, --help           show this help and exit\n"
+           "  -V, --version        show the version and exit\n\n"
+           "Exit status: 0 all requests succeeded, 1 some failed, 2 bad usage.\n");
 }
 
 static void fail(struct client *cl, long i, const char *why)
@@ -205,13 +205,13 @@ static int parse_args(struct client *cl, int argc, char **argv)
             bad = bench_parse_long(optarg, 1, 3600000, &cl->timeout_ms);
             break;
         case 'h':
-            usage(stdout);
+            usage();
             exit(0);
         case 'V':
             printf("bench-raw-client %s\n", SUITE_VERSION);
             exit(0);
-        default:
-            usage(stderr);
+        default: /* getopt_long has named the option */
+            fprintf(stderr, "%s: see --help\n", "bench-raw-client");
             return -1;
         }
         if (bad) {
