@@ -1125,9 +1125,12 @@ static void test_server_idle_timeout(void **state)
     t_start[0] = now_us();
     pfd[0] = (struct pollfd){.fd = tcp_connect(srv.port), .events = POLLIN}; /* silent */
     after->fd = tcp_connect(srv.port);
+    /* Its idle time starts when the server has sent the answer: after this
+     * send, and before our read returns (which a loaded machine can delay
+     * past the server's start). Timed from the send: a strict lower bound. */
+    t_start[1] = now_us();
     send_all(after->fd, req, strlen(req));
     assert_int_equal(read_resp(after, &out), 0);
-    t_start[1] = now_us(); /* idle from here (the answer came before) */
     pfd[1] = (struct pollfd){.fd = after->fd, .events = POLLIN};
     busy->fd = tcp_connect(srv.port);
     t0 = now_us();
