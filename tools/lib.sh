@@ -266,6 +266,7 @@ missing_packages() {
 }
 
 # Install what the build needs when we are root; otherwise say what to run.
+# shellcheck disable=SC2120 # tests/run.sh passes --tests, compare.sh nothing
 ensure_build_deps() { # [--tests]
     local pkgs
     pkgs=$(missing_packages "$@")
