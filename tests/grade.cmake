@@ -1,19 +1,26 @@
 # SPDX-License-Identifier: MIT
-# The grader (tests/grade.sh) configures its own build folders with
-# -DGRADE_SUBMISSION=FILE.c: grade-contract is then the contract linked with
-# that file, grade-crawl the file with the shared driver (what the student
-# runs). The meta-test grades the fixtures (tests/fixtures/) and the four
-# models with it; it builds its own sanitizer variants, so it is registered
-# in the plain build only, labelled slow.
-set(GRADE_SUBMISSION "" CACHE FILEPATH "model file the grader links with the contract")
-if(GRADE_SUBMISSION)
-  contract_link(grade-contract ${GRADE_SUBMISSION})
-  add_executable(grade-crawl ${GRADE_SUBMISSION})
-  target_link_libraries(grade-crawl PRIVATE crawl_driver)
-endif()
-
+# The model contract, as the grader judges it: tests/grade.sh grades every
+# reference model (grade-MODEL, full marks or fail) and, labelled slow, the
+# grader's own test (grade-meta: every fixture in tests/fixtures/ loses
+# exactly what it says). grade-build first builds the grader's trusted parts
+# once, in a folder the gradings share. Only in a build without SANITIZE:
+# the grader builds its own sanitizer flavours of the submission.
 if(NOT SANITIZE)
-  add_test(NAME grade-meta
-    COMMAND ${CMAKE_CURRENT_LIST_DIR}/meta_grade.sh ${CMAKE_BINARY_DIR}/grade-meta)
-  set_tests_properties(grade-meta PROPERTIES TIMEOUT 900 LABELS slow)
+  set(grade_build ${CMAKE_BINARY_DIR}/grade-build)
+  add_test(NAME grade-build
+    COMMAND ${CMAKE_CURRENT_LIST_DIR}/grade.sh --build-dir ${grade_build} --only empty,memory,race
+            threadpool ${PROJECT_SOURCE_DIR}/threadpool/threadpool.c)
+  set_tests_properties(grade-build PROPERTIES FIXTURES_SETUP grade_build TIMEOUT 600 LABELS grade)
+  foreach(model serial threadpool multiprocess async hybrid)
+    add_test(NAME grade-${model}
+      COMMAND ${CMAKE_CURRENT_LIST_DIR}/grade.sh --build-dir ${grade_build}
+              ${model} ${PROJECT_SOURCE_DIR}/${model}/${model}.c)
+    set_tests_properties(grade-${model} PROPERTIES FIXTURES_REQUIRED grade_build TIMEOUT 300
+                         LABELS grade)
+  endforeach()
+  if(EXISTS ${CMAKE_CURRENT_LIST_DIR}/fixtures) # not in a student handout
+    add_test(NAME grade-meta COMMAND ${CMAKE_CURRENT_LIST_DIR}/meta_grade.sh ${grade_build})
+    set_tests_properties(grade-meta PROPERTIES FIXTURES_REQUIRED grade_build TIMEOUT 1200
+                         LABELS "grade;slow;meta" RUN_SERIAL ON)
+  endif()
 endif()

@@ -169,6 +169,12 @@ chmod 777 "$bins"
 for h in "${PUBLIC_HEADERS[@]}"; do cp "$src/common/$h" "$sub/include/"; done
 cp "$file" "$sub/submission.c" && chmod 644 "$sub"/submission.c "$sub"/include/*
 
+# As root the sandboxes run as throw-away users: they must reach $work.
+if [ "$(id -u)" -eq 0 ] && ! setpriv --reuid=65534 --regid=65534 --clear-groups test -r "$sub/submission.c"; then
+    echo "grade.sh: $work is not reachable by other users (a parent folder is private): set TMPDIR to a folder like /tmp" >&2
+    exit 3
+fi
+
 have_bwrap() {
     command -v bwrap >/dev/null &&
         bwrap --unshare-all --die-with-parent --ro-bind / / --proc /proc --dev /dev true 2>/dev/null
@@ -221,6 +227,8 @@ compile_flavor() {
 
 # The compiler's complaints, about the student's file by name.
 show_build_errors() { # LOG
+    grep -a -q -E "submission\.c|undefined reference|multiple definition|ld returned|error:|fatal|stopped after|memory limit" "$1" ||
+        tail -n 5 "$1" | clean_text | sed 's/^/    /'
     grep -a -E "submission\.c|undefined reference|multiple definition|ld returned|error:|fatal|stopped after|memory limit" "$1" |
         head -n 30 | clean_text | sed "s|/sub/submission\.c|$file|g; s|$work/root/sub/submission\.c|$file|g; s/^/    /"
 }

@@ -258,6 +258,21 @@ static int job_finished(const struct obs *o)
     return !o->broken[0] && o->ended && !o->timed_out;
 }
 
+/* Did the server see a single page request in any job so far? The regular
+ * job is always among them, so a file that does nothing earns nothing,
+ * not the points of the checks that nothing-at-all would pass. */
+static int fetched_anything(struct judge *jd)
+{
+    observe(jd, &JOBS[0]);
+    for (size_t k = 0; k < NJOBS; k++) {
+        const struct obs *o = &jd->obs[k];
+
+        if (o->done && (o->requests > 0 || o->aborted > 0 || o->fetched_max > 0))
+            return 1;
+    }
+    return 0;
+}
+
 static void show_context(const struct judge *jd, const struct obs *o)
 {
     if (!jd->verbose || !o || !o->output[0])
@@ -308,6 +323,12 @@ static void run_check(struct judge *jd, const char *name)
         v.where = last;
         snprintf(v.why, sizeof v.why,
                  "could not be checked: none of the jobs it looks at finished (see results)");
+    }
+    if (v.pass && !fetched_anything(jd)) {
+        v.pass = 0;
+        v.where = observe(jd, &JOBS[0]);
+        snprintf(v.why, sizeof v.why,
+                 "the program fetched nothing in any job: no check gives points for doing nothing");
     }
     if (v.pass) {
         printf("CHECK %s PASS\n", name);
