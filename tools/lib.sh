@@ -253,6 +253,9 @@ lib_init() {
 missing_packages() {
     local pkgs=""
     [[ ${1:-} == --tests ]] && ! command -v xmllint >/dev/null && pkgs+=" libxml2-utils"
+    # The grader's tests: its sandbox and its JSON emitter.
+    [[ ${1:-} == --tests ]] && ! command -v bwrap >/dev/null && pkgs+=" bubblewrap"
+    [[ ${1:-} == --tests ]] && ! command -v jq >/dev/null && pkgs+=" jq"
     command -v cmake >/dev/null || pkgs+=" cmake"
     command -v cc >/dev/null || pkgs+=" gcc"
     command -v make >/dev/null || pkgs+=" make"
