@@ -124,8 +124,9 @@ int judged_end(int fd, const struct result *res, int n, int rc, char *err, size_
                   res[i].bytes, res[i].start_s, res[i].end_s, error);
     }
     if (!bad)
-        bad = say(fd, "calls %ld %ld %ld %ld %ld %ld\n", c->easy_inits, c->easy_cleanups,
-                  c->threads_created, c->threads_joined, c->forks, c->private_locks);
+        bad = say(fd, "calls %ld %ld %ld %ld %ld %ld %ld %ld\n", c->easy_inits, c->easy_cleanups,
+                  c->threads_created, c->threads_joined, c->forks, c->private_locks,
+                  c->threads_started, c->threads_detached);
     if (bad || say(fd, "end %s %d\n", nonce, rc) != 0 || await_go(fd) != 0) {
         snprintf(err, errsize, "--judge-fd %d: the judge went away", fd);
         return -1;

@@ -15,6 +15,7 @@ struct judged_calls {
     long threads_created, threads_joined;
     long forks;
     long private_locks; /* a lock taken by a forked worker in memory its siblings cannot see */
+    long threads_started, threads_detached; /* started: pthread_create succeeded */
 };
 
 /* NULL outside a graded run: the hooks count only when it is set. */

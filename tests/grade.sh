@@ -8,7 +8,7 @@
 # observations, never from what the submission prints. Prints the rubric
 # of tests/rubric.conf; last line "total: X / Y". Exit 0 full marks, 1
 # points lost, 2 bad usage, 3 when the grader itself cannot work (not the
-# student's fault), 130 interrupted.
+# student's fault), 130 interrupted (143 terminated, 129 hung up).
 set -uo pipefail
 
 usage="usage: tests/grade.sh [--json FILE] [--build-dir DIR] [--only CHECK,...] [--verbose] [--require-sandbox] MODEL FILE.c|DIR"
@@ -20,7 +20,7 @@ MODELS="serial threadpool multiprocess async hybrid"
 # The headers a model file may include: the contract and the shared helpers.
 PUBLIC_HEADERS=(crawl.h forked.h window.h)
 # Calls the judge's hooks count or route (tests/judge/hooks.c).
-WRAPS=(pthread_create pthread_join fork curl_easy_init curl_easy_duphandle curl_easy_cleanup
+WRAPS=(pthread_create pthread_join pthread_detach fork curl_easy_init curl_easy_duphandle curl_easy_cleanup
     curl_easy_perform curl_multi_add_handle pthread_mutex_lock pthread_mutex_trylock
     sem_wait sem_trywait sem_timedwait)
 COMPILE_LIMIT_S=60 COMPILE_MEM=2G COMPILE_LOG_MAX=65536
@@ -47,7 +47,7 @@ copy of the repository, graded by its MODEL/MODEL.c.
 
 Points: tests/rubric.conf, or the file named by GRADE_RUBRIC.
 Exit status: 0 full marks, 1 points lost, 2 bad usage, 3 the grader itself
-could not work, 130 interrupted.
+could not work, 130 interrupted (143 terminated, 129 hung up).
 EOF
 }
 
@@ -128,7 +128,9 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
 
 # Run a command in the background and wait for it, so a signal is handled
 # at once (bash runs a trap only between commands, never during one).
@@ -140,7 +142,17 @@ run_bg() { # OUT COMMAND...
     wait "$child"
     local rc=$?
     child=""
+    stop_if_interrupted $rc
     return $rc
+}
+
+# Ctrl-C reaches the whole process group: a child that handles it and dies
+# of it leaves bash believing the child dealt with it, so the INT trap never
+# runs. A child dead of SIGINT, SIGTERM or SIGHUP means: stop here too.
+stop_if_interrupted() { # STATUS
+    case $1 in
+    129 | 130 | 143) exit "$1" ;;
+    esac
 }
 
 # Student text on a terminal: no escape sequences, no control bytes.
@@ -216,6 +228,7 @@ compile_flavor() {
     wait "$child"
     local rc=$?
     child=""
+    stop_if_interrupted $rc
     case $rc in
     0) return 0 ;;
     124 | 137) echo "the compiler was stopped after ${COMPILE_LIMIT_S} s (the time limit for a build)" >>"$work/compile-$f.log" ;;
@@ -259,6 +272,15 @@ for f in "${need[@]}"; do
         break
     fi
 done
+# The plain build has no sanitizer in it: any of their symbols there is the
+# file's own, e.g. __tsan_default_options returning "report_bugs=0", or
+# __lsan_disable(): a program may not tune the tools that judge it.
+if [ -z "$note" ] && [[ " ${need[*]} " == *" plain "* ]]; then
+    tampering=$(timeout 20 nm "$bins/crawl-plain" 2>/dev/null | awk '{ print $NF }' |
+        grep -E '^_*((a|l|t|ub|m|hwa)san|sanitizer)_' | sort -u | head -n 5 | paste -sd' ')
+    [ -z "$tampering" ] ||
+        note="defines or calls the sanitizers' own functions ($tampering): a submission may not configure or silence the tools that grade it"
+fi
 
 verdicts=$work/verdicts
 : >"$verdicts"

@@ -45,6 +45,13 @@ static int ran(const struct obs *o, struct verdict *v)
     if (o->broken[0])
         fail(v, "the judge could not run this job (not your fault: tell your teacher): %s",
              o->broken);
+    else if (o->not_run[0])
+        fail(v, "not run: %s", o->not_run);
+    else if (o->runaway)
+        fail(v,
+             "the judge stopped a runaway: %d threads and processes alive, burning CPU; a loop "
+             "that calls fork() or pthread_create() again when it fails?",
+             o->runaway);
     else if (!o->ready && o->timed_out)
         fail(v, "the program did not reach crawl_run within the time limit");
     else if (!o->ready)
@@ -98,7 +105,14 @@ static void fetched_once(const struct obs *o, struct verdict *v, const char *twi
             fail(v, "id %d was fetched %d times (the server counted every request): %s", id,
                  o->fetched[id], twice_hint);
     }
-    if (missing && first_missing == o->n - missing + 1 && o->w > 0 && o->n % o->w)
+    if (missing && o->calls[CALL_THREADS] > o->calls[CALL_STARTED])
+        fail(v,
+             "%d ids were never fetched, the first is id %d; %ld of %ld pthread_create calls "
+             "failed (the grader allows 256 threads, as a process limit would): is a failed "
+             "pthread_create handled?",
+             missing, first_missing, o->calls[CALL_THREADS] - o->calls[CALL_STARTED],
+             o->calls[CALL_THREADS]);
+    else if (missing && first_missing == o->n - missing + 1 && o->w > 0 && o->n % o->w)
         fail(v,
              "the last %d ids (%d..%d) were never fetched: N = %d is not a multiple of W = %d; "
              "check how the work is split",
@@ -360,11 +374,20 @@ void judge_wrong_body(const struct judge *jd, const struct obs *o, struct verdic
     rows_ok(o, v, o->job->fail_ids, o->job->wrong_ids);
 }
 
+/* Every row a failure, and filled in: "not run" is a result never sent home. */
 static void all_failed(const struct obs *o, struct verdict *v, const char *situation)
 {
-    for (int id = 1; id <= o->n; id++)
-        if (row_ok(&o->rows[id - 1]))
+    for (int id = 1; id <= o->n; id++) {
+        const struct row *r = &o->rows[id - 1];
+
+        if (row_ok(r))
             fail(v, "the row of id %d says success %s", id, situation);
+        else if (strcmp(r->error, "not run") == 0)
+            fail(v,
+                 "the row of id %d was never filled (it still says \"not run\"): a failed "
+                 "request is a result too, and belongs in res[i] in the parent's array",
+                 id);
+    }
 }
 
 void judge_refused(const struct judge *jd, const struct obs *o, struct verdict *v)
@@ -421,9 +444,7 @@ void judge_one_worker(const struct judge *jd, const struct obs *o, struct verdic
     if (!ran(o, v))
         return;
     fetched_once(o, v, "one worker fetches each request once");
-    rows_ok(o, v, "", "");
-    if (o->peak > 1)
-        fail(v, "%ld requests were in flight at once with -w 1", o->peak);
+    rows_ok(o, v, "", ""); /* more than one in flight here is the limit check's to judge */
 }
 
 void judge_more_workers(const struct judge *jd, const struct obs *o, struct verdict *v)
@@ -449,6 +470,8 @@ static int ended(const struct obs *o, struct verdict *v)
 
 void judge_threads_joined(const struct judge *jd, const struct obs *o, struct verdict *v)
 {
+    long unjoined = o->calls[CALL_STARTED] - o->calls[CALL_JOINS] - o->calls[CALL_DETACHED];
+
     (void)jd;
     if (!ended(o, v))
         return;
@@ -457,6 +480,11 @@ void judge_threads_joined(const struct judge *jd, const struct obs *o, struct ve
              "%d threads were still running after crawl_run returned: join every thread you "
              "start",
              o->tasks_after - o->tasks_before);
+    else if (o->calls_seen && unjoined > 0)
+        fail(v,
+             "%ld threads were started and never joined (they ended, but each keeps its stack "
+             "until pthread_join): join every thread you start",
+             unjoined);
 }
 
 void judge_children_reaped(const struct judge *jd, const struct obs *o, struct verdict *v)

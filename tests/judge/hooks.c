@@ -21,6 +21,7 @@
 
 int __real_pthread_create(pthread_t *t, const pthread_attr_t *a, void *(*fn)(void *), void *arg);
 int __real_pthread_join(pthread_t t, void **ret);
+int __real_pthread_detach(pthread_t t);
 pid_t __real_fork(void);
 CURL *__real_curl_easy_init(void);
 CURL *__real_curl_easy_duphandle(CURL *easy);
@@ -49,9 +50,24 @@ static int over_cap(long *field)
 
 int __wrap_pthread_create(pthread_t *t, const pthread_attr_t *a, void *(*fn)(void *), void *arg)
 {
+    int rc;
+
     if (judged_calls && over_cap(&judged_calls->threads_created))
         return EAGAIN;
-    return __real_pthread_create(t, a, fn, arg);
+    rc = __real_pthread_create(t, a, fn, arg);
+    if (rc == 0 && judged_calls)
+        count(&judged_calls->threads_started);
+    return rc;
+}
+
+/* A detached thread needs no join: it is not counted as forgotten. */
+int __wrap_pthread_detach(pthread_t t)
+{
+    int rc = __real_pthread_detach(t);
+
+    if (rc == 0 && judged_calls)
+        count(&judged_calls->threads_detached);
+    return rc;
 }
 
 int __wrap_pthread_join(pthread_t t, void **ret)

@@ -57,17 +57,19 @@ struct obs {
     int procs;                  /* hybrid: -p, with w / procs transfers each; 0 otherwise */
     long seed;                  /* the server's --seed: uneven delays per id */
     /* the process, from outside */
-    int ready, ended; /* the driver reached "ready" / "end" with our nonce */
-    int timed_out;    /* killed at the time limit */
-    int exit_code;    /* -1 unknown */
-    int crawl_rc;     /* what crawl_run returned, from the "end" line */
-    double wall_s;    /* start of the sandbox to "end" */
-    double cpu_s;     /* utime + stime, the process and its reaped children */
+    int ready, ended;            /* the driver reached "ready" / "end" with our nonce */
+    int timed_out;               /* killed at the time limit */
+    int runaway;                 /* killed as a fork or thread bomb: threads alive then */
+    char not_run[JUDGE_WHY_MAX]; /* skipped after a bomb or hangs in earlier jobs, and why */
+    int exit_code;               /* -1 unknown */
+    int crawl_rc;                /* what crawl_run returned, from the "end" line */
+    double wall_s;               /* start of the sandbox to "end" */
+    double cpu_s;                /* utime + stime, the process and its reaped children */
     int tasks_before, tasks_after;
     int nfds_before, nfds_after;
     int fds_before[JUDGE_MAX_FDS], fds_after[JUDGE_MAX_FDS];
     int procs_left, zombies_left; /* other processes in the sandbox at "end" */
-    long calls[6];                /* judged_calls, in its order */
+    long calls[8];                /* judged_calls, in its order */
     int calls_seen;
     struct row *rows; /* [n] */
     int bad_rows;     /* lines that were not well-formed rows */
@@ -84,7 +86,16 @@ struct obs {
     size_t output_len;
 };
 
-enum { CALL_EASY_INITS, CALL_EASY_CLEANUPS, CALL_THREADS, CALL_JOINS, CALL_FORKS, CALL_PRIVATE };
+enum {
+    CALL_EASY_INITS,
+    CALL_EASY_CLEANUPS,
+    CALL_THREADS, /* pthread_create calls, refused ones included */
+    CALL_JOINS,
+    CALL_FORKS,
+    CALL_PRIVATE,
+    CALL_STARTED, /* threads really started */
+    CALL_DETACHED
+};
 
 struct judge {
     const struct model_spec *model;
@@ -95,7 +106,9 @@ struct judge {
     int sandboxed;     /* bubblewrap works here */
     char sandbox_note[200];
     int verbose;
-    struct obs *obs; /* [NJOBS] */
+    struct obs *obs;             /* [NJOBS] */
+    int hung;                    /* jobs that ran into the time limit so far */
+    char gave_up[JUDGE_WHY_MAX]; /* after a bomb or two hangs no job runs: why */
     /* the running job, for on_signal */
     volatile pid_t running_sandbox, running_server;
     volatile uid_t running_uid;
@@ -118,7 +131,8 @@ struct check {
 const char *flavor_name(enum flavor f);
 int sandbox_choose(struct judge *jd);
 void job_run(struct judge *jd, const struct job_shape *j, struct obs *o);
-void job_kill_all(struct judge *jd); /* async-signal-safe */
+void job_kill_sandbox(struct judge *jd); /* async-signal-safe */
+void job_kill_all(struct judge *jd);     /* async-signal-safe */
 void obs_free(struct obs *o);
 
 /* checks.c */

@@ -38,6 +38,9 @@
 #define SANDBOX_CPU_S   60
 #define SANDBOX_AS      (4L << 30) /* plain builds only: sanitizers reserve terabytes */
 #define UID_BASE        1000000
+#define RUNAWAY_TASKS   200 /* threads alive in a job: no correct one comes near */
+#define RUNAWAY_S       1.0 /* ... for this long, while burning this much CPU: */
+#define RUNAWAY_CORES   0.5 /* a fork or thread bomb, stopped before it slows the machine */
 #define SOCK_IN_SANDBOX "/run/judge/server.sock"
 
 const char *flavor_name(enum flavor f)
@@ -465,11 +468,10 @@ static void server_read(int port, struct obs *o)
 
 /* ---- /proc ---- */
 
-static int proc_stat(pid_t pid, char *state, pid_t *ppid, double *cpu_s)
+/* The fields of /proc/PID/stat after the name, in buf; NULL if gone. */
+static const char *stat_fields(pid_t pid, char *buf, size_t size)
 {
-    char path[64], buf[1024];
-    unsigned long ut, st;
-    long cut, cst;
+    char path[64];
     const char *p;
     ssize_t len;
     int fd;
@@ -477,19 +479,48 @@ static int proc_stat(pid_t pid, char *state, pid_t *ppid, double *cpu_s)
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return -1;
-    len = read(fd, buf, sizeof buf - 1);
+        return NULL;
+    len = read(fd, buf, size - 1);
     close(fd);
     if (len <= 0)
-        return -1;
+        return NULL;
     buf[len] = '\0';
     p = strrchr(buf, ')'); /* the name may hold spaces and parentheses */
-    if (!p || sscanf(p + 2, "%c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %ld %ld", state,
-                     ppid, &ut, &st, &cut, &cst) != 6)
+    return p && p[1] == ' ' ? p + 2 : NULL;
+}
+
+static double ticks_s(unsigned long ticks)
+{
+    return (double)ticks / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* State, parent and CPU (its own and its reaped children's) of a process. */
+static int proc_stat(pid_t pid, char *state, pid_t *ppid, double *cpu_s)
+{
+    char buf[1024];
+    const char *p = stat_fields(pid, buf, sizeof buf);
+    unsigned long ut, st;
+    long cut, cst;
+
+    if (!p || sscanf(p, "%c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %ld %ld", state, ppid,
+                     &ut, &st, &cut, &cst) != 6)
         return -1;
     if (cpu_s)
-        *cpu_s = (double)(ut + st + (unsigned long)cut + (unsigned long)cst) /
-                 (double)sysconf(_SC_CLK_TCK);
+        *cpu_s = ticks_s(ut + st + (unsigned long)cut + (unsigned long)cst);
+    return 0;
+}
+
+/* Threads and CPU of one live process (its own, not its children's). */
+static int proc_load(pid_t pid, int *threads, double *cpu_s)
+{
+    char buf[1024];
+    const char *p = stat_fields(pid, buf, sizeof buf);
+    unsigned long ut, st;
+
+    if (!p || sscanf(p, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %*d %*d %*d %*d %d",
+                     &ut, &st, threads) != 3)
+        return -1;
+    *cpu_s = ticks_s(ut + st);
     return 0;
 }
 
@@ -573,17 +604,11 @@ static void snapshot(pid_t pid, int *tasks, int *fds, int *nfds)
 }
 
 /* Other processes of the job still there at "end": leftovers and zombies. */
-static void leftovers(pid_t init_pid, pid_t driver, uid_t uid, int sandboxed, struct obs *o)
+static void leftovers(pid_t init_pid, pid_t driver, int sandboxed, struct obs *o)
 {
     pid_t procs[256];
-    int n;
+    int n = descendants(sandboxed ? init_pid : driver, procs, 256);
 
-    if (sandboxed) {
-        n = descendants(init_pid, procs, 256);
-    } else {
-        n = descendants(driver, procs, 256);
-        (void)uid;
-    }
     for (int k = 0; k < n; k++) {
         char st;
         pid_t pp;
@@ -596,33 +621,118 @@ static void leftovers(pid_t init_pid, pid_t driver, uid_t uid, int sandboxed, st
     }
 }
 
-/* Without a pid namespace: kill every process of the throw-away uid. */
-static void sweep_uid(uid_t uid)
+/* The processes of a throw-away uid (only root made one: else none). */
+static int uid_pids(uid_t uid, int *out, int max)
 {
-    int pids[4096];
-    int n;
+    static int pids[65536];
+    int n, found = 0;
 
     if (geteuid() != 0 || uid == 0)
-        return;
-    n = list_dir_ints("/proc", pids, 4096);
-    for (int k = 0; k < n && k < 4096; k++) {
+        return 0;
+    n = list_dir_ints("/proc", pids, 65536);
+    for (int k = 0; k < n && k < 65536 && found < max; k++) {
         char path[64];
         struct stat sb;
 
         snprintf(path, sizeof path, "/proc/%d", pids[k]);
         if (stat(path, &sb) == 0 && sb.st_uid == uid)
-            kill(pids[k], SIGKILL);
+            out[found++] = pids[k];
+    }
+    return found;
+}
+
+/* Kill every process of the throw-away uid, wherever it hides (an orphan
+ * out of the tree, a sandbox's init): a child that takes the uid and
+ * signals all it may (kill(-1)). Async-signal-safe, for on_signal too. */
+static void kill_uid(uid_t uid)
+{
+    pid_t killer;
+
+    if (uid == 0 || geteuid() != 0)
+        return;
+    killer = fork();
+    if (killer == 0) {
+        if (setresgid(uid, uid, uid) == 0 && setgroups(0, NULL) == 0 &&
+            setresuid(uid, uid, uid) == 0)
+            kill(-1, SIGKILL);
+        _exit(0);
+    }
+    if (killer > 0)
+        while (waitpid(killer, NULL, 0) < 0 && errno == EINTR)
+            ;
+}
+
+/* Threads alive and CPU used so far by the live processes of the uid. */
+static void uid_load(uid_t uid, int *tasks, double *cpu_s)
+{
+    static int pids[4096];
+    int n = uid_pids(uid, pids, 4096);
+
+    *tasks = 0;
+    *cpu_s = 0;
+    for (int k = 0; k < n; k++) {
+        int threads;
+        double cpu;
+
+        if (proc_load(pids[k], &threads, &cpu) == 0) {
+            *tasks += threads;
+            *cpu_s += cpu;
+        }
     }
 }
 
+/* Kill the running job's sandbox and everything of its uid; reap the
+ * sandbox. Async-signal-safe. */
+void job_kill_sandbox(struct judge *jd)
+{
+    pid_t sandbox = jd->running_sandbox;
+
+    if (sandbox > 0) {
+        kill(-sandbox, SIGKILL); /* its session */
+        kill(sandbox, SIGKILL);
+    }
+    kill_uid(jd->running_uid);
+    if (sandbox > 0)
+        while (waitpid(sandbox, NULL, 0) < 0 && errno == EINTR)
+            ;
+}
+
+/* Ctrl-C or kill: the job, its server, and every child the judge has
+ * (orphans of the sandbox come to it: it is their subreaper), reaped, so
+ * nothing of the job outlives the judge. Async-signal-safe. */
 void job_kill_all(struct judge *jd)
 {
-    if (jd->running_sandbox > 0) {
-        kill(-jd->running_sandbox, SIGKILL); /* its session */
-        kill(jd->running_sandbox, SIGKILL);
-    }
+    const struct timespec tick = {.tv_nsec = 10 * 1000 * 1000};
+
+    job_kill_sandbox(jd);
     if (jd->running_server > 0)
         kill(jd->running_server, SIGKILL);
+    for (int k = 0; k < 200; k++) { /* all were sent SIGKILL: 2 s is plenty */
+        pid_t got;
+
+        while ((got = waitpid(-1, NULL, WNOHANG)) > 0)
+            ;
+        if (got < 0 && errno == ECHILD)
+            break;
+        nanosleep(&tick, NULL);
+    }
+}
+
+/* After a job: its orphans, killed, are the judge's to reap (subreaper). */
+static void reap_uid(uid_t uid)
+{
+    static int pids[4096];
+    const struct timespec tick = {.tv_nsec = 10 * 1000 * 1000};
+
+    for (int tries = 0; tries < 200; tries++) {
+        int n = uid_pids(uid, pids, 4096);
+
+        if (n == 0)
+            return;
+        for (int k = 0; k < n; k++)
+            waitpid(pids[k], NULL, WNOHANG); /* not ours yet, or still dying: next round */
+        nanosleep(&tick, NULL);
+    }
 }
 
 /* ---- the channel ---- */
@@ -683,8 +793,8 @@ static void on_line(struct judge *jd, struct running *run, struct obs *o, char *
     } else if (strncmp(line, "calls ", 6) == 0 && o->ready && !o->ended) {
         long *c = o->calls;
 
-        o->calls_seen = sscanf(line + 6, "%ld %ld %ld %ld %ld %ld", &c[0], &c[1], &c[2], &c[3],
-                               &c[4], &c[5]) == 6;
+        o->calls_seen = sscanf(line + 6, "%ld %ld %ld %ld %ld %ld %ld %ld", &c[0], &c[1], &c[2],
+                               &c[3], &c[4], &c[5], &c[6], &c[7]) == 8;
     } else if (strncmp(line, "end ", 4) == 0 && o->ready && !o->ended &&
                sscanf(line + 4, "%39s %d", word, &o->crawl_rc) == 2 &&
                strcmp(word, run->nonce) == 0) {
@@ -695,7 +805,7 @@ static void on_line(struct judge *jd, struct running *run, struct obs *o, char *
         if (run->driver > 0) {
             snapshot(run->driver, &o->tasks_after, o->fds_after, &o->nfds_after);
             proc_stat(run->driver, &st, &pp, &o->cpu_s);
-            leftovers(run->init, run->driver, run->uid, jd->sandboxed, o);
+            leftovers(run->init, run->driver, jd->sandboxed, o);
         }
         o->ended = 1;
     }
@@ -756,10 +866,11 @@ static void read_sanitizer_log(const char *outdir, struct obs *o)
     closedir(d);
 }
 
-static void env_for(struct vec *env, const struct judge *jd, const char *sock, const char *out)
+/* The sanitizers write to files of their own that only the judge reads.
+ * A thread never joined is the threads_joined check's: TSan's "thread
+ * leak" is off, so one mistake costs one check. */
+static void env_for(struct vec *env, const char *sock, const char *out)
 {
-    const char *san = "log_path=%s/san:exitcode=66";
-
     vec_add(env, "PATH=/usr/bin:/bin");
     vec_add(env, "HOME=/tmp");
     vec_add(env, "LC_ALL=C");
@@ -767,9 +878,9 @@ static void env_for(struct vec *env, const struct judge *jd, const char *sock, c
     vec_add(env, "ASAN_OPTIONS=log_path=%s/san:exitcode=66:detect_leaks=1:hard_rss_limit_mb=3000",
             out);
     vec_add(env, "UBSAN_OPTIONS=log_path=%s/san:exitcode=66:print_stacktrace=1", out);
-    vec_add(env, "TSAN_OPTIONS=log_path=%s/san:exitcode=66:memory_limit_mb=3000", out);
-    (void)san;
-    (void)jd;
+    vec_add(env,
+            "TSAN_OPTIONS=log_path=%s/san:exitcode=66:memory_limit_mb=3000:report_thread_leaks=0",
+            out);
 }
 
 static void job_args(struct vec *a, const struct judge *jd, const struct obs *o)
@@ -810,12 +921,12 @@ static void exec_sandboxed(struct judge *jd, struct running *run, const struct o
         vec_add(&a, "/judge/crawl");
         snprintf(sock, sizeof sock, "%s",
                  o->job->refused ? "/run/judge/nobody.sock" : SOCK_IN_SANDBOX);
-        env_for(&env, jd, sock, "/judge/out");
+        env_for(&env, sock, "/judge/out");
     } else {
         vec_add(&a, "%s", bin);
         snprintf(sock, sizeof sock, "%s/%s", sockdir,
                  o->job->refused ? "nobody.sock" : "server.sock");
-        env_for(&env, jd, sock, outdir);
+        env_for(&env, sock, outdir);
     }
     job_args(&a, jd, o);
     if (drop_to(run->uid, o->job->flavor) != 0)
@@ -837,6 +948,37 @@ static pid_t read_child_pid(int info_fd)
     return p ? (pid_t)strtol(p + 12, NULL, 10) : -1;
 }
 
+/* A bomb: many threads alive for a while, burning CPU. The hooks refuse
+ * forks and threads past their cap, but a bomb that loops on the failure
+ * would spin until the time limit on every core the machine has. */
+struct bomb_watch {
+    double next, since, cpu_since;
+};
+
+static int is_bomb(struct bomb_watch *b, uid_t uid, struct obs *o)
+{
+    double t = now_s(), cpu;
+    int tasks;
+
+    if (t < b->next)
+        return 0;
+    b->next = t + 0.25;
+    uid_load(uid, &tasks, &cpu);
+    if (tasks < RUNAWAY_TASKS) {
+        b->since = 0;
+        return 0;
+    }
+    if (!b->since) {
+        b->since = t;
+        b->cpu_since = cpu;
+        return 0;
+    }
+    if (t - b->since < RUNAWAY_S || (cpu - b->cpu_since) / (t - b->since) < RUNAWAY_CORES)
+        return 0;
+    o->runaway = tasks;
+    return 1;
+}
+
 /* Poll the channel and the output until "end" and exit, or the limit. */
 static void supervise(struct judge *jd, struct running *run, struct obs *o, int chan, int out,
                       int info)
@@ -844,6 +986,7 @@ static void supervise(struct judge *jd, struct running *run, struct obs *o, int 
     struct chan ch = {.fd = chan};
     double limit = run->t0 + JOB_LIMIT_S, exited_by = 0;
     int status, outfd = out, waited = 0;
+    struct bomb_watch bomb = {0};
 
     while (!waited) {
         struct pollfd p[3] = {{.fd = chan, .events = POLLIN},
@@ -856,6 +999,8 @@ static void supervise(struct judge *jd, struct running *run, struct obs *o, int 
             o->timed_out = !o->ended;
             break;
         }
+        if (is_bomb(&bomb, run->uid, o))
+            break;
         if (poll(p, 3, left > 0.05 ? 50 : (int)(left * 1000) + 1) < 0 && errno != EINTR)
             break;
         if (p[2].revents) {
@@ -881,11 +1026,8 @@ static void supervise(struct judge *jd, struct running *run, struct obs *o, int 
             o->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
         }
     }
-    if (!waited) {
-        job_kill_all(jd);
-        if (waitpid(run->sandbox, &status, 0) == run->sandbox && o->ended)
-            o->exit_code = -1; /* ended its job but did not exit in time */
-    }
+    if (!waited)
+        job_kill_sandbox(jd); /* and reaps it: its exit status stays unknown (-1) */
 }
 
 void job_run(struct judge *jd, const struct job_shape *j, struct obs *o)
@@ -955,7 +1097,9 @@ void job_run(struct judge *jd, const struct job_shape *j, struct obs *o)
     dprintf(chan[0], "nonce %s\n", run.nonce);
     supervise(jd, &run, o, chan[0], out[0], jd->sandboxed ? info[0] : -1);
     jd->running_sandbox = 0;
-    sweep_uid(run.uid);
+    kill_uid(run.uid);
+    reap_uid(run.uid);
+    jd->running_uid = 0;
     read_sanitizer_log(outdir, o);
     if (port > 0)
         server_read(port, o);
