@@ -163,6 +163,10 @@ suite=$build_dir/suite
 build_trusted() {
     local targets=(grade-judge delay-server)
     for f in "$@"; do targets+=("graded_$f"); done
+    # Graders sharing a --build-dir take turns: two cmake runs in one
+    # folder at once break each other's build.
+    exec {build_lock}>"$build_dir/.build.lock" || return 3
+    flock "$build_lock" || { stop_if_interrupted $?; return 3; }
     if [ ! -f "$suite/CMakeCache.txt" ] &&
         ! run_bg "$build_dir/configure.log" cmake -S "$src" -B "$suite" -DCMAKE_BUILD_TYPE=RelWithDebInfo; then
         echo "grade.sh: cannot configure the grader's build: see $build_dir/configure.log" >&2
@@ -172,6 +176,10 @@ build_trusted() {
         echo "grade.sh: the grader itself does not build: see $build_dir/build.log" >&2
         return 3
     fi
+    # A copy of the driver libraries for this grading: the next one's build
+    # may replace them while this one links.
+    mkdir -p "$work/graded" && cp "$suite"/graded/libgraded_*.a "$work/graded/" && chmod -R a+rX "$work/graded" || return 3
+    exec {build_lock}>&-
 }
 
 # ---- the submission: compiled alone, in a sandbox, under limits ----
@@ -261,8 +269,6 @@ for c in "${checks[@]}"; do
     [[ " ${need[*]} " == *" $f "* ]] || need+=("$f")
 done
 build_trusted "${need[@]}" || exit 3
-# A copy the sandboxed compiler can read whoever owns the build folder.
-mkdir -p "$work/graded" && cp "$suite"/graded/libgraded_*.a "$work/graded/" && chmod -R a+rX "$work/graded" || exit 3
 
 note="" compile_msgs=""
 for f in "${need[@]}"; do

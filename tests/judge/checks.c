@@ -14,7 +14,8 @@
 #define SLACK_S        1.0  /* added to every time bound: a loaded 2-core machine */
 #define CPU_BASE_S     0.25 /* CPU a waiting job may use: start-up, libcurl, the sandbox */
 #define CPU_PER_REQ_S  0.004
-#define HELPER_THREADS 2 /* threads a pool may start beside its W workers (a logger, say) */
+#define HELPER_THREADS 2    /* threads a pool may start beside its W workers (a logger, say) */
+#define UNEVEN_SEEDS   1000 /* seeds tried for the uneven job */
 
 static void fail(struct verdict *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void fail(struct verdict *v, const char *fmt, ...)
@@ -273,39 +274,72 @@ static double blocks_s(const long *delays_ms, int n, int w)
     return worst;
 }
 
-/* The fastest of the schedules that hand out work in advance or in rounds. */
-static double fixed_schedule_s(const long *delays_ms, int n, int w, const char **name)
+/* Processes that split the ids in advance (blocks, or every procs-th id),
+ * each then a sliding window of w / procs over its own share: a static
+ * split between the hybrid's processes. */
+static double split_s(const long *delays_ms, int n, int w, int procs, int by_stride)
 {
-    double batches = batches_s(delays_ms, n, w), stride = stride_s(delays_ms, n, w);
-    double blocks = blocks_s(delays_ms, n, w), best = batches;
+    long mine[JUDGE_MAX_N];
+    double worst = 0;
+    int per = (n + procs - 1) / procs;
 
-    *name = "batches of W that wait for their slowest request";
-    if (stride < best) {
-        best = stride;
-        *name = "workers that take every W-th id, fixed in advance";
+    for (int k = 0; k < procs; k++) {
+        int count = 0;
+        double t;
+
+        for (int i = 0; i < n && count < JUDGE_MAX_N; i++)
+            if (by_stride ? i % procs == k : i / per == k)
+                mine[count++] = delays_ms[i];
+        t = greedy_s(mine, count, w / procs > 0 ? w / procs : 1);
+        worst = t > worst ? t : worst;
     }
-    if (blocks < best) {
-        best = blocks;
-        *name = "workers that take a fixed block of ids each";
+    return worst;
+}
+
+/* Keep the faster of two schedules, and its name. */
+static void faster(double *best, const char **name, double t, const char *what)
+{
+    if (*best < 0 || t < *best) {
+        *best = t;
+        *name = what;
+    }
+}
+
+/* The fastest of the schedules that hand out work in advance or in rounds
+ * (with procs > 1, also those that split it between processes). */
+static double fixed_schedule_s(const long *delays_ms, int n, int w, int procs, const char **name)
+{
+    double best = -1;
+
+    faster(&best, name, batches_s(delays_ms, n, w),
+           "batches of W that wait for their slowest request");
+    faster(&best, name, stride_s(delays_ms, n, w),
+           "workers that take every W-th id, fixed in advance");
+    faster(&best, name, blocks_s(delays_ms, n, w), "workers that take a fixed block of ids each");
+    if (procs > 1) {
+        faster(&best, name, split_s(delays_ms, n, w, procs, 0),
+               "processes that split the ids into fixed blocks");
+        faster(&best, name, split_s(delays_ms, n, w, procs, 1),
+               "processes that take every P-th id, fixed in advance");
     }
     return best;
 }
 
 /* The judge picks the seed whose delays set the sliding window furthest
  * apart from every fixed schedule: computed, the same on every run. */
-long uneven_seed(int n, int w, long min_ms, long max_ms)
+long uneven_seed(int n, int w, int procs, long min_ms, long max_ms)
 {
     long delays[JUDGE_MAX_N], best_seed = 1;
     double best_gap = -1;
 
     n = n > JUDGE_MAX_N ? JUDGE_MAX_N : n;
-    for (long seed = 1; seed <= 300 && n > 0 && w > 0; seed++) {
+    for (long seed = 1; seed <= UNEVEN_SEEDS && n > 0 && w > 0; seed++) {
         const char *name;
         double gap;
 
         for (int i = 0; i < n; i++)
             delays[i] = dplan_delay_ms((uint64_t)seed, i + 1, min_ms, max_ms);
-        gap = fixed_schedule_s(delays, n, w, &name) - greedy_s(delays, n, w);
+        gap = fixed_schedule_s(delays, n, w, procs, &name) - greedy_s(delays, n, w);
         if (gap > best_gap) {
             best_gap = gap;
             best_seed = seed;
@@ -329,7 +363,7 @@ void judge_uneven(const struct judge *jd, const struct obs *o, struct verdict *v
     }
     rows_ok(o, v, "", "");
     greedy = greedy_s(o->delays_ms, o->n, workers(o));
-    fixed = fixed_schedule_s(o->delays_ms, o->n, workers(o), &name);
+    fixed = fixed_schedule_s(o->delays_ms, o->n, workers(o), o->procs, &name);
     bound = greedy + (fixed - greedy) / 2; /* halfway: the window on one side, the rest beyond */
     if (o->wall_s > bound)
         fail(v,

@@ -136,7 +136,7 @@ void job_kill_all(struct judge *jd);     /* async-signal-safe */
 void obs_free(struct obs *o);
 
 /* checks.c */
-long uneven_seed(int n, int w, long min_ms, long max_ms);
+long uneven_seed(int n, int w, int procs, long min_ms, long max_ms);
 void judge_results(const struct judge *jd, const struct obs *o, struct verdict *v);
 void judge_parallel(const struct judge *jd, const struct obs *o, struct verdict *v);
 void judge_limit(const struct judge *jd, const struct obs *o, struct verdict *v);

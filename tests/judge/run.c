@@ -431,10 +431,24 @@ static int parse_fetched(const char *json, struct obs *o)
     return 0;
 }
 
+/* The server is the judge's own: a failed read is retried, not charged to
+ * the student (a machine loaded enough can time one out). */
+static char *http_get_retried(int port, const char *path)
+{
+    char *body = NULL;
+
+    for (int attempt = 0; attempt < 3 && !body; attempt++) {
+        if (attempt)
+            usleep(200 * 1000);
+        body = http_get(port, path);
+    }
+    return body;
+}
+
 static void server_read(int port, struct obs *o)
 {
     char path[64];
-    char *stats = http_get(port, "/stats");
+    char *stats = http_get_retried(port, "/stats");
     char *plan;
 
     if (stats && json_long(stats, "peak_in_flight", &o->peak) == 0 &&
@@ -448,7 +462,7 @@ static void server_read(int port, struct obs *o)
     if (o->job->delay_min == o->job->delay_max || o->n > JUDGE_MAX_N)
         return;
     snprintf(path, sizeof path, "/plan?n=%d", o->n);
-    plan = http_get(port, path);
+    plan = http_get_retried(port, path);
     if (plan) {
         const char *p = strstr(plan, "\"delays_ms\":[");
         int k = 0;
@@ -1044,13 +1058,13 @@ void job_run(struct judge *jd, const struct job_shape *j, struct obs *o)
     o->exit_code = -1;
     o->n = strcmp(jd->model->name, "serial") == 0 ? j->nserial : j->n;
     o->w = jd->model->pool ? j->w : 1;
-    if (j->delay_min != j->delay_max) /* the pool's total: a window of w, or all n */
-        o->seed =
-            uneven_seed(o->n, j->w == 0 || j->w > o->n ? o->n : j->w, j->delay_min, j->delay_max);
     if (jd->model->forks && jd->model->event_loop) { /* hybrid: two processes share W */
         o->procs = j->w >= 2 || j->w == 0 ? 2 : 1;
         o->w = j->w / o->procs * o->procs;
     }
+    if (j->delay_min != j->delay_max) /* the pool's total: a window of w, or all n */
+        o->seed = uneven_seed(o->n, j->w == 0 || j->w > o->n ? o->n : j->w, o->procs, j->delay_min,
+                              j->delay_max);
     o->rows = calloc((size_t)o->n + 1, sizeof *o->rows);
     o->fetched = calloc((size_t)o->n + 2, sizeof *o->fetched);
     if (!o->rows || !o->fetched) {
