@@ -3,8 +3,10 @@
 # bench/run.sh -- the benchmark of issue 3: every model against a
 # delay-server of its own, measured against its ideal time, with what each
 # costs in CPU and memory. Default: the targets' settings, N=100, d=1 s,
-# W=10 (async also unlimited), then async with N=10,000 at once (about
-# 2.5 minutes in all). Shares tools/lib.sh with compare.sh. With --peers:
+# W=10 (async also unlimited; hybrid P=2 loops, unlimited), then async with
+# N=10,000 at once, then async and hybrid side by side on CPU-heavy pages
+# (N=1,000, d=0.5 s, --work-us 2000; about 2.5 minutes in all). Shares
+# tools/lib.sh with compare.sh. With --peers:
 # delay-server and crawl-async side by side with nginx, aiohttp and a raw
 # epoll client instead (bench/peers.sh, issue 10).
 set -u -o pipefail # not -e: a run that misses is a result
@@ -22,15 +24,20 @@ Run every model on one job against a local delay-server and print, per
 run: model, N, W, delay, wall, ideal, efficiency = ideal/wall, CPU time,
 CPU per request, peak RSS, and whether the run meets its target.
 
-Targets (issue 3): efficiency >= 0.99 at N=100, d=1 s, W=10 (async also
-W=0); async with N=10000, W=0, d=1 s within 1.5 s, every request ok.
+Targets (issues 3 and 9): efficiency >= 0.99 at N=100, d=1 s, W=10 (async
+also W=0; hybrid P=2, W=0); async with N=10000, W=0, d=1 s within 1.5 s,
+every request ok; with 2 ms of CPU work per page (N=1000, d=0.5 s), hybrid
+at P=2 within 0.7 x async's wall time, measured side by side.
 
   --delay SECONDS   server delay, 0..60, decimals allowed (default 1)
   --count N         requests per run, 1..100000 (default 100)
   --workers W       pool size, and the async limit for its W run (default 10)
   --big N           requests of the big async run, all at once; 0 skips it
                     (default 10000)
-  --models LIST     comma-separated, from serial,threadpool,multiprocess,async
+  --cpu-count N     requests of the CPU-work pair (async, then hybrid P=2, both
+                    W=0, d=0.5 s, --work-us 2000); 0 skips it (default 1000)
+  --models LIST     comma-separated, from serial,threadpool,multiprocess,async,
+                    hybrid (default all five; the trap is compare.sh's)
   --csv FILE        also write the results as CSV to FILE
   --build-dir DIR   use (or build) the binaries in DIR/bin (default build)
   --peers           instead: delay-server beside nginx and an aiohttp server
@@ -50,6 +57,8 @@ EOF
 }
 
 DELAY=1 COUNT=100 WORKERS=10 BIG=10000 MODELS="" CSV="" PEERS=0 MODEL_FLAGS=""
+CPU_COUNT=1000 CPU_DELAY_MS=500 CPU_WORK_US=2000
+PROCS=2 # hybrid's -p: the target's P (and this machine's cores)
 
 on_flag() { # name value
     case $1 in
@@ -57,6 +66,7 @@ on_flag() { # name value
     --count) COUNT=$2 MODEL_FLAGS+=" $1" ;;
     --workers) WORKERS=$2 MODEL_FLAGS+=" $1" ;;
     --big) BIG=$2 ;;
+    --cpu-count) CPU_COUNT=$2 MODEL_FLAGS+=" $1" ;;
     --models) MODELS=$2 MODEL_FLAGS+=" $1" ;;
     --peers) PEERS=1 ;;
     --csv) CSV=$2 ;;
@@ -69,21 +79,24 @@ settle_settings() {
     check_int --count "$COUNT" 1 100000
     check_int --workers "$WORKERS" 1 1000
     check_int --big "$BIG" 0 100000
-    COUNT=$((10#$COUNT)) WORKERS=$((10#$WORKERS)) BIG=$((10#$BIG))
-    check_models --models "${MODELS:-${MODELS_ALL// /,}}"
+    check_int --cpu-count "$CPU_COUNT" 0 100000
+    COUNT=$((10#$COUNT)) WORKERS=$((10#$WORKERS)) BIG=$((10#$BIG)) CPU_COUNT=$((10#$CPU_COUNT))
+    check_models --models "${MODELS:-${MODELS_ALL// /,},hybrid}"
     DELAY_MS=$(to_ms "$DELAY")
     DELAY=$(awk -v ms="$DELAY_MS" 'BEGIN { print ms / 1000 }')
     [[ " $MODEL_LIST " == *" async "* ]] || BIG=0
+    [[ " $MODEL_LIST " == *" async "* && " $MODEL_LIST " == *" hybrid "* ]] || CPU_COUNT=0
 }
 
 # The runs, one "model count workers" a line: each model at W, async also
-# unlimited, then the big unlimited async run.
+# unlimited, hybrid unlimited (P loops), then the big unlimited async run.
 plan_runs() {
     local m
     for m in $MODEL_LIST; do
         case $m in
         serial) echo "serial $COUNT 1" ;;
         async) echo "async $COUNT $WORKERS" && echo "async $COUNT 0" ;;
+        hybrid) echo "hybrid $COUNT 0" ;;
         *) echo "$m $COUNT $WORKERS" ;;
         esac
     done
@@ -105,9 +118,28 @@ check_fd_limit() {
     fi
 }
 
+# The CPU lesson measured: pages that each need CPU work make one thread
+# CPU-bound; P loops on P cores are not. Async, then hybrid, on a server of
+# their own (d = 0.5 s), one after the other in this run.
+run_cpu_pair() {
+    local m delay_s
+    delay_s=$(awk -v ms="$CPU_DELAY_MS" 'BEGIN { print ms / 1000 }')
+    say "CPU work: async, then hybrid P=$PROCS, N=$CPU_COUNT, W=0, d = $delay_s s, --work-us $CPU_WORK_US"
+    server_start "$CPU_DELAY_MS" "$CPU_COUNT"
+    RUN_ARGS=(--work-us "$CPU_WORK_US")
+    for m in async hybrid; do
+        run_model "$m" "$CPU_COUNT" 0 "$((CPU_DELAY_MS + 30000))" "$LIB_TMP/records.csv"
+        record_run "$m" "$CPU_COUNT" 0 "$delay_s" "$RESULTS" "" ""
+        ((RUN_RC == 0 || RUN_RC == 1)) || warn "$m (N=$CPU_COUNT, --work-us $CPU_WORK_US) failed (exit $RUN_RC): ${RUN_ERR:-no output}"
+        ((IS_TTY)) || say "  $m N=$CPU_COUNT --work-us $CPU_WORK_US: done"
+    done
+    RUN_ARGS=()
+    server_stop
+}
+
 main() {
     local m n w table bins=(delay-server)
-    parse_flags "--peers" "--delay --count --workers --big --models --csv --build-dir" "$@"
+    parse_flags "--peers" "--delay --count --workers --big --cpu-count --models --csv --build-dir" "$@"
     ((PEERS)) && [[ -n $MODEL_FLAGS ]] && die_usage "--peers takes no${MODEL_FLAGS}"
     settle_settings
     lib_init
@@ -130,6 +162,7 @@ main() {
         ((IS_TTY)) || say "  $m N=$n W=$w: done"
     done < <(plan_runs)
     server_stop
+    ((CPU_COUNT > 0)) && run_cpu_pair
     say ""
     table=$(awk -f "$TOOLS/svg_lib.awk" -f "$TOOLS/table.awk" -v style=text -v kind=bench \
         -v big="$BIG" "$RESULTS")

@@ -51,9 +51,11 @@ grade_one() {
             return
         fi
     fi
+    local t0=$EPOCHREALTIME
     "$src/tests/grade.sh" --build-dir "$build" --json "$work/res/$tag.json" "$model" "$target" \
         >"$work/res/$tag.out" 2>&1 </dev/null
     echo $? >"$work/res/$tag.rc"
+    echo "$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') $(basename "$file")" >"$work/res/$tag.time"
 }
 
 # The build first, once, so the parallel gradings share it.
@@ -174,5 +176,7 @@ else
     fail "interrupt" "tests/fixtures/threadpool_hang.patch no longer applies"
 fi
 
+echo "slowest gradings: $(cat "$work"/res/*.time 2>/dev/null | sort -rn | head -n 5 |
+    awk '{ printf "%s%s %s s", (NR > 1 ? ", " : ""), $2, $1 }')"
 echo "grade-meta: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -348,6 +348,8 @@ json_num() { # json key
 server_start() { # delay_ms most_in_flight
     local i conns=$(($2 + 100))
     ((conns < 10000)) && conns=10000
+    : >"$LIB_TMP/server.out" # not the URL of a server started before this one
+    SERVER_URL=""
     setsid "$BIN_DIR/delay-server" --port 0 --delay-ms "$1" --max-conns "$conns" --quiet "${SERVER_ARGS[@]}" \
         >"$LIB_TMP/server.out" 2>"$LIB_TMP/server.err" </dev/null &
     SERVER_PID=$!
