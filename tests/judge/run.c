@@ -29,7 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define JOB_LIMIT_S     15.0 /* a job's whole life; the slowest correct one takes ~3 s */
+#define JOB_LIMIT_S     10.0 /* a job's whole life; the slowest correct one takes ~3 s */
 #define EXIT_GRACE_S    10.0 /* after "end": LeakSanitizer's scan, then exit */
 #define SERVER_START_S  5.0
 #define SANDBOX_NPROC   300 /* processes and threads of the throw-away uid */
