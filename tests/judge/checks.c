@@ -108,18 +108,18 @@ static void fetched_once(const struct obs *o, struct verdict *v, const char *twi
     }
     if (missing && o->calls[CALL_THREADS] > o->calls[CALL_STARTED])
         fail(v,
-             "%d ids were never fetched, the first is id %d; %ld of %ld pthread_create calls "
-             "failed (the grader allows 256 threads, as a process limit would): is a failed "
+             "ids never fetched: %d, the first is id %d; pthread_create failed %ld times of %ld "
+             "(the grader allows 256 threads, as a process limit would): is a failed "
              "pthread_create handled?",
              missing, first_missing, o->calls[CALL_THREADS] - o->calls[CALL_STARTED],
              o->calls[CALL_THREADS]);
     else if (missing && first_missing == o->n - missing + 1 && o->w > 0 && o->n % o->w)
         fail(v,
-             "the last %d ids (%d..%d) were never fetched: N = %d is not a multiple of W = %d; "
+             "ids %d..%d, the last ones, were never fetched: N = %d is not a multiple of W = %d; "
              "check how the work is split",
-             missing, first_missing, o->n, o->n, o->w);
+             first_missing, o->n, o->n, o->w);
     else if (missing)
-        fail(v, "%d ids were never fetched, the first is id %d (the server saw no request for it)",
+        fail(v, "ids never fetched: %d, the first is id %d (the server saw no request for it)",
              missing, first_missing);
     if (o->fetched_max > o->n || o->fetched_other)
         fail(v, "the server saw requests for ids beyond N = %d (up to id %ld)", o->n,
@@ -163,10 +163,8 @@ void judge_parallel(const struct judge *jd, const struct obs *o, struct verdict 
     if (!ran(o, v))
         return;
     if (o->peak < w)
-        fail(v,
-             "at most %ld requests were in flight at once (the server's count) with %d "
-             "workers: %s",
-             o->peak, o->w,
+        fail(v, "the server counted at most %ld in flight at once with %d workers: %s", o->peak,
+             o->w,
              o->peak <= 1 ? "they ran one at a time (does a worker wait for the previous one?)"
                           : "some workers never got work, or waited for each other");
     else if (o->wall_s > 2 * ideal + SLACK_S)
@@ -194,7 +192,7 @@ void judge_limit(const struct judge *jd, const struct obs *o, struct verdict *v)
              "request",
              o->calls[CALL_FORKS], most);
     else if (!m->threads && !m->forks && (o->calls[CALL_THREADS] || o->calls[CALL_FORKS]))
-        fail(v, "the %s model started %ld threads and %ld processes: it runs on one thread",
+        fail(v, "the %s model started threads (%ld) or processes (%ld): it runs on one thread",
              m->name, o->calls[CALL_THREADS], o->calls[CALL_FORKS]);
 }
 
@@ -510,14 +508,12 @@ void judge_threads_joined(const struct judge *jd, const struct obs *o, struct ve
     if (!ended(o, v))
         return;
     if (o->tasks_after > o->tasks_before)
-        fail(v,
-             "%d threads were still running after crawl_run returned: join every thread you "
-             "start",
+        fail(v, "threads still running after crawl_run returned: %d; join every thread you start",
              o->tasks_after - o->tasks_before);
     else if (o->calls_seen && unjoined > 0)
         fail(v,
-             "%ld threads were started and never joined (they ended, but each keeps its stack "
-             "until pthread_join): join every thread you start",
+             "threads started and never joined: %ld (they ended, but each keeps its stack "
+             "until pthread_join); join every thread you start",
              unjoined);
 }
 
@@ -528,13 +524,13 @@ void judge_children_reaped(const struct judge *jd, const struct obs *o, struct v
         return;
     if (o->zombies_left)
         fail(v,
-             "%d child processes were never waited for (zombies after crawl_run returned): "
-             "waitpid every child you fork",
+             "children never waited for (zombies after crawl_run returned): %d; waitpid every "
+             "child you fork",
              o->zombies_left);
     else if (o->procs_left)
         fail(v,
-             "%d processes were still running after crawl_run returned: every worker must "
-             "end, and be waited for, before crawl_run returns",
+             "processes still running after crawl_run returned: %d; every worker must end, and "
+             "be waited for, before crawl_run returns",
              o->procs_left);
 }
 
