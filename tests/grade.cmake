@@ -19,6 +19,9 @@ if(NOT SANITIZE)
                          LABELS grade)
   endforeach()
   if(EXISTS ${CMAKE_CURRENT_LIST_DIR}/fixtures) # not in a student handout
+    # The handout and the Gradescope bundle, end to end (a grader of their own).
+    add_test(NAME grade-handout COMMAND ${CMAKE_CURRENT_LIST_DIR}/test_handout.sh)
+    set_tests_properties(grade-handout PROPERTIES TIMEOUT 300 LABELS grade)
     add_test(NAME grade-meta COMMAND ${CMAKE_CURRENT_LIST_DIR}/meta_grade.sh ${grade_build})
     set_tests_properties(grade-meta PROPERTIES FIXTURES_REQUIRED grade_build TIMEOUT 1200
                          LABELS "grade;slow;meta" RUN_SERIAL ON)
