@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* judged.c -- the report channel to tests/grade.sh's judge (--judge-fd N).
  * The judge trusts none of it blindly: it checks the rows against the
- * delay-server's own counts. The nonce only proves the lines came after
- * the judge started this run, not from a file made in advance. */
+ * delay-server's own counts. The nonce proves the lines came after the
+ * judge started this run, not from a file made in advance; it is read
+ * before any code of the model file runs (.preinit_array comes before
+ * every constructor), so a constructor finds nothing left to read. */
 #include "judged.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -16,6 +19,7 @@
 
 struct judged_calls *judged_calls;
 static char nonce[NONCE_MAX];
+static int nonce_taken = -1; /* the descriptor it was read from, early */
 
 /* One line from the judge, at most size-1 bytes, without the newline. */
 static int read_line(int fd, char *line, size_t size)
@@ -77,16 +81,45 @@ static int await_go(int fd)
     return read_line(fd, line, sizeof line) == 0 && strcmp(line, "go") == 0 ? 0 : -1;
 }
 
-int judged_begin(int fd, char *err, size_t errsize)
+/* Read "nonce X" from fd into nonce[]; 0 or -1. */
+static int take_nonce(int fd)
 {
     char line[NONCE_MAX + 8];
+
+    if (read_line(fd, line, sizeof line) != 0 || strncmp(line, "nonce ", 6) != 0)
+        return -1;
+    snprintf(nonce, sizeof nonce, "%.*s", NONCE_MAX - 1, line + 6);
+    return 0;
+}
+
+/* Runs before main and before every constructor: with --judge-fd N on the
+ * command line, take the nonce off the channel now. */
+static void take_nonce_first(int argc, char **argv, char **envp)
+{
+    (void)envp;
+    for (int k = 1; k + 1 < argc; k++) {
+        if (strcmp(argv[k], "--judge-fd") == 0) {
+            char *end;
+            long fd = strtol(argv[k + 1], &end, 10);
+
+            if (*end == '\0' && fd >= 3 && fd <= 1023 && take_nonce((int)fd) == 0)
+                nonce_taken = (int)fd;
+            return;
+        }
+    }
+}
+__attribute__((section(".preinit_array"),
+               used)) static void (*const take_nonce_entry)(int, char **,
+                                                            char **) = take_nonce_first;
+
+int judged_begin(int fd, char *err, size_t errsize)
+{
     void *page;
 
-    if (read_line(fd, line, sizeof line) != 0 || strncmp(line, "nonce ", 6) != 0) {
+    if (nonce_taken != fd && take_nonce(fd) != 0) {
         snprintf(err, errsize, "--judge-fd %d: no nonce from the judge", fd);
         return -1;
     }
-    snprintf(nonce, sizeof nonce, "%.*s", NONCE_MAX - 1, line + 6);
     /* Shared, so the counts of forked workers add up here too. */
     page =
         mmap(NULL, sizeof *judged_calls, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
