@@ -201,16 +201,21 @@ have_bwrap() {
 }
 compile_uid() { [ "$(id -u)" -eq 0 ] && echo $((2000000 + RANDOM * 30 + RANDOM % 30)); }
 
-# Compile and link FLAVOR; 0, or 1 with $work/compile-FLAVOR.log saying why.
-compile_flavor() {
-    local f=$1 flags=(-O1 -g) wraps="" w uid cmd=()
-    case $f in
-    asan) flags+=(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all) ;;
-    tsan) flags+=(-fsanitize=thread) ;;
+# Flags of a FLAVOR: plain, asan or tsan.
+flavor_flags() {
+    case $1 in
+    asan) echo "-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" ;;
+    tsan) echo "-fsanitize=thread" ;;
     esac
-    for w in "${WRAPS[@]}"; do wraps+=",--wrap=$w"; done
-    local cc_args=(cc -std=gnu11 -D_GNU_SOURCE -Wall -fmax-errors=20 "${flags[@]}" -iquote /sub/include
-        /sub/submission.c /graded/libgraded_$f.a -lcurl -pthread -lm "-Wl${wraps}" -o "/out/crawl-$f")
+}
+
+# Run the compiler on the submission: sandboxed, as a throw-away user,
+# under the build's limits. run_compiler LOG CC-ARGS... (paths /sub, /graded
+# and /out as the sandbox shows them). 0, or the compiler's status.
+run_compiler() {
+    local log=$1 uid cmd=()
+    shift
+    local cc_args=("$@")
     uid=$(compile_uid)
     [ -z "$uid" ] || cmd+=(setpriv --reuid="$uid" --regid="$uid" --clear-groups prlimit --nproc=64)
     cmd+=(prlimit --as=$((2 << 30)) --cpu=$COMPILE_LIMIT_S --fsize=$((64 << 20)) --)
@@ -230,13 +235,29 @@ compile_flavor() {
         cc_args=("${cc_args[@]//\/out\//$work/root/out/}")
         cmd+=("${cc_args[@]}")
     fi
-    (timeout -k 2 "$COMPILE_LIMIT_S" "${cmd[@]}" 2>&1 | head -c "$COMPILE_LOG_MAX" >"$work/compile-$f.log"
+    (timeout -k 2 "$COMPILE_LIMIT_S" "${cmd[@]}" 2>&1 | head -c "$COMPILE_LOG_MAX" >"$log"
         exit "${PIPESTATUS[0]}") &
     child=$!
     wait "$child"
     local rc=$?
     child=""
     stop_if_interrupted $rc
+    return $rc
+}
+
+# Compile and link FLAVOR, and keep its preprocessed text (/out/pre-FLAVOR.i,
+# to compare the builds); 0, or 1 with $work/compile-FLAVOR.log saying why.
+compile_flavor() {
+    local f=$1 wraps="" w rc
+    local -a flags
+    read -r -a flags <<<"-O1 -g $(flavor_flags "$f")"
+    for w in "${WRAPS[@]}"; do wraps+=",--wrap=$w"; done
+    local common=(cc -std=gnu11 -D_GNU_SOURCE -Wall -fmax-errors=20 "${flags[@]}" -iquote /sub/include)
+    run_compiler "$work/compile-$f.log" "${common[@]}" /sub/submission.c /graded/libgraded_$f.a \
+        -lcurl -pthread -lm "-Wl${wraps}" -o "/out/crawl-$f"
+    rc=$?
+    [ $rc -eq 0 ] && run_compiler "$work/preprocess-$f.log" "${common[@]}" -E -P /sub/submission.c -o "/out/pre-$f.i"
+    rc=$((rc ? rc : $?))
     case $rc in
     0) return 0 ;;
     124 | 137) echo "the compiler was stopped after ${COMPILE_LIMIT_S} s (the time limit for a build)" >>"$work/compile-$f.log" ;;
@@ -244,6 +265,25 @@ compile_flavor() {
         echo "the compiler hit the build's memory limit ($COMPILE_MEM)" >>"$work/compile-$f.log" ;;
     esac
     return 1
+}
+
+# Is the program graded one program? The sanitizer builds must compile the
+# same text as the plain one (no #ifdef __SANITIZE_THREAD__ that takes a
+# lock only when watched), and no part of it may switch a sanitizer off.
+# Prints what is wrong, or nothing.
+same_program() {
+    local f first=""
+    for f in "${need[@]}"; do
+        if [ -z "$first" ]; then
+            first=$f
+        elif ! cmp -s "$bins/pre-$first.i" "$bins/pre-$f.i"; then
+            echo "compiles differently in the $f build than in the $first build (#if on __SANITIZE_ADDRESS__ or __SANITIZE_THREAD__?): the program graded must be the same in every build"
+            return
+        fi
+    done
+    if grep -q -E "no_sanitize|disable_sanitizer_instrumentation" "$bins/pre-$first.i"; then
+        echo "switches a sanitizer off for part of the file (no_sanitize): a submission may not silence the tools that grade it"
+    fi
 }
 
 # The compiler's complaints, about the student's file by name.
@@ -278,6 +318,7 @@ for f in "${need[@]}"; do
         break
     fi
 done
+[ -n "$note" ] || note=$(same_program)
 # The plain build has no sanitizer in it: any of their symbols there is the
 # file's own, e.g. __tsan_default_options returning "report_bugs=0", or
 # __lsan_disable(): a program may not tune the tools that judge it.
