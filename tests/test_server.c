@@ -764,8 +764,9 @@ static void test_server_aborted_full_buffer(void **state)
     assert_int_equal(server_stop(&srv), 0);
 }
 
-/* --unix: pages only. /stats (and its reset) is 404 there, pages and
- * /plan are served and counted like any other. */
+/* --unix: pages only. /stats (and its reset) and the index are 404 there,
+ * a ?delay_ms= of the client's is 400; pages and /plan are served and
+ * counted like any other. */
 static void test_server_unix_pages_only(void **state)
 {
     char path[108], body[256], err[1024], *stats;
@@ -784,13 +785,15 @@ static void test_server_unix_pages_only(void **state)
     assert_string_equal(body, "{\"id\":3,\"url\":\"/detail/3\",\"delay_ms\":0}\n");
     assert_int_equal(server_get_unix(path, "/healthz", body, sizeof body), 200);
     assert_int_equal(server_get_unix(path, "/plan?n=2", body, sizeof body), 200);
-    assert_int_equal(server_get_unix(path, "/", body, sizeof body), 200);
+    assert_int_equal(server_get_unix(path, "/", body, sizeof body), 404);
+    assert_int_equal(server_get_unix(path, "/index", body, sizeof body), 404);
+    assert_int_equal(server_get_unix(path, "/detail/3?delay_ms=0", body, sizeof body), 400);
     assert_int_equal(server_get_unix(path, "/stats", body, sizeof body), 404);
     assert_null(strstr(body, "requests"));
     assert_int_equal(server_get_unix(path, "/stats?reset=1", body, sizeof body), 404);
     stats = stats_body(&srv, 0); /* over TCP: counted, not reset */
     assert_fetched(stats, "1-2:0,3:1");
-    assert_non_null(strstr(stats, "\"requests\":2,"));
+    assert_non_null(strstr(stats, "\"requests\":1,"));
     free(stats);
     assert_int_equal(server_stop(&srv), 0);
     assert_int_equal(stat(path, &sb), -1); /* removed at exit */
