@@ -16,6 +16,7 @@ struct judged_calls {
     long forks;
     long private_locks; /* a lock taken by a forked worker in memory its siblings cannot see */
     long threads_started, threads_detached; /* started: pthread_create succeeded */
+    long sanitizer_reports; /* reports a sanitizer made, in any process of the run */
 };
 
 /* NULL outside a graded run: the hooks count only when it is set. */

@@ -70,6 +70,11 @@ static int ran(const struct obs *o, struct verdict *v)
              "the program exited inside crawl_run (status %d): a worker process must _exit, "
              "the parent must return",
              o->exit_code);
+    else if (late_requests(o))
+        fail(v,
+             "the server saw %ld requests begin after crawl_run returned: every transfer must be "
+             "done before crawl_run returns",
+             late_requests(o));
     else if (o->bad_rows)
         fail(v, "the report of the rows was garbled (%d bad lines)", o->bad_rows);
     else if (!o->server_ok && !o->job->refused)
@@ -610,6 +615,11 @@ void judge_sanitizer(const struct judge *jd, const struct obs *o, struct verdict
         fail(v, "%s", o->sanitizer);
     else if (o->exit_code == 66)
         fail(v, "the sanitizer reported an error (its log was removed)");
+    else if (o->calls_seen && o->calls[CALL_SANITIZER] > 0)
+        fail(v,
+             "reports the sanitizer made while the program ran: %ld, and their log was gone "
+             "when it had exited: fix what they report, and leave the sanitizer's files alone",
+             o->calls[CALL_SANITIZER]);
     else
         ran(o, v);
 }

@@ -282,7 +282,7 @@ static struct obs *observe(struct judge *jd, const struct job_shape *j)
 
 static int job_finished(const struct obs *o)
 {
-    return !o->broken[0] && o->ended && !o->timed_out && !o->runaway;
+    return !o->broken[0] && o->ended && !o->timed_out && !o->runaway && !late_requests(o);
 }
 
 /* Did the server see a single page request in any job so far? The regular

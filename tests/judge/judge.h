@@ -69,13 +69,14 @@ struct obs {
     int nfds_before, nfds_after;
     int fds_before[JUDGE_MAX_FDS], fds_after[JUDGE_MAX_FDS];
     int procs_left, zombies_left; /* other processes in the sandbox at "end" */
-    long calls[8];                /* judged_calls, in its order */
+    long calls[9];                /* judged_calls, in its order */
     int calls_seen;
     struct row *rows; /* [n] */
     int bad_rows;     /* lines that were not well-formed rows */
     /* the server, from its own counters */
     int server_ok;
     long peak, in_flight, requests, aborted, fetched_other, fetched_max;
+    long started_at_end;         /* requests started when "end" came; -1 unknown */
     int *fetched;                /* [n + 1]: fetches per id */
     long delays_ms[JUDGE_MAX_N]; /* the server's per-id plan, from /plan */
     int plan_ok;
@@ -94,7 +95,8 @@ enum {
     CALL_FORKS,
     CALL_PRIVATE,
     CALL_STARTED, /* threads really started */
-    CALL_DETACHED
+    CALL_DETACHED,
+    CALL_SANITIZER /* sanitizer reports, counted as they were made */
 };
 
 struct judge {
@@ -126,6 +128,16 @@ struct check {
     int lenient;      /* skips jobs that did not finish */
     void (*judge)(const struct judge *jd, const struct obs *o, struct verdict *v);
 };
+
+/* Requests the server saw begin after the program said crawl_run returned. */
+static inline long late_requests(const struct obs *o)
+{
+    if (!o->server_ok || o->started_at_end < 0)
+        return 0;
+    return o->requests + o->aborted > o->started_at_end
+               ? o->requests + o->aborted - o->started_at_end
+               : 0;
+}
 
 /* run.c */
 const char *flavor_name(enum flavor f);

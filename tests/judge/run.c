@@ -445,6 +445,23 @@ static char *http_get_retried(int port, const char *path)
     return body;
 }
 
+/* Every request the program has started by "end": answered, given up,
+ * or still waiting. Compared after the exit with what the server saw in
+ * all: a request after "end" means crawl_run returned before the work was
+ * done (or the "end" came from elsewhere). */
+static void server_at_end(int port, struct obs *o)
+{
+    char *stats = port > 0 ? http_get_retried(port, "/stats") : NULL;
+    long requests, aborted, in_flight;
+
+    o->started_at_end = -1;
+    if (stats && json_long(stats, "requests", &requests) == 0 &&
+        json_long(stats, "aborted", &aborted) == 0 &&
+        json_long(stats, "in_flight", &in_flight) == 0)
+        o->started_at_end = requests + aborted + in_flight;
+    free(stats);
+}
+
 static void server_read(int port, struct obs *o)
 {
     char path[64];
@@ -791,6 +808,7 @@ struct running {
     uid_t uid;
     char nonce[40];
     double t0;
+    int port; /* the server's, for a look at "end"; -1: no server */
 };
 
 static void on_line(struct judge *jd, struct running *run, struct obs *o, char *line)
@@ -807,8 +825,8 @@ static void on_line(struct judge *jd, struct running *run, struct obs *o, char *
     } else if (strncmp(line, "calls ", 6) == 0 && o->ready && !o->ended) {
         long *c = o->calls;
 
-        o->calls_seen = sscanf(line + 6, "%ld %ld %ld %ld %ld %ld %ld %ld", &c[0], &c[1], &c[2],
-                               &c[3], &c[4], &c[5], &c[6], &c[7]) == 8;
+        o->calls_seen = sscanf(line + 6, "%ld %ld %ld %ld %ld %ld %ld %ld %ld", &c[0], &c[1], &c[2],
+                               &c[3], &c[4], &c[5], &c[6], &c[7], &c[8]) == 9;
     } else if (strncmp(line, "end ", 4) == 0 && o->ready && !o->ended &&
                sscanf(line + 4, "%39s %d", word, &o->crawl_rc) == 2 &&
                strcmp(word, run->nonce) == 0) {
@@ -821,6 +839,7 @@ static void on_line(struct judge *jd, struct running *run, struct obs *o, char *
             proc_stat(run->driver, &st, &pp, &o->cpu_s);
             leftovers(run->init, run->driver, jd->sandboxed, o);
         }
+        server_at_end(run->port, o);
         o->ended = 1;
     }
 }
@@ -1047,7 +1066,7 @@ static void supervise(struct judge *jd, struct running *run, struct obs *o, int 
 void job_run(struct judge *jd, const struct job_shape *j, struct obs *o)
 {
     static int serial_no;
-    struct running run = {.uid = job_uid()};
+    struct running run = {.uid = job_uid(), .port = -1};
     char jobdir[1024], sockdir[1100], outdir[1100], sock[1200];
     int chan[2] = {-1, -1}, out[2] = {-1, -1}, info[2] = {-1, -1}, port = -1;
     pid_t server = 0;
@@ -1082,6 +1101,7 @@ void job_run(struct judge *jd, const struct job_shape *j, struct obs *o)
     }
     if (!j->refused && (port = server_start(jd, j, sock, &server, o)) < 0)
         goto done;
+    run.port = port;
     if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw) {
         broken(o, "getrandom: %s", strerror(errno));
         goto done;
