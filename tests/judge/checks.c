@@ -159,12 +159,33 @@ void judge_results(const struct judge *jd, const struct obs *o, struct verdict *
     rows_ok(o, v, "", "");
 }
 
+/* The model's own means of concurrency, not another model's: a pool of
+ * threads, W processes, P processes with a loop each. */
+static void own_mechanism(const struct judge *jd, const struct obs *o, struct verdict *v)
+{
+    const struct model_spec *m = jd->model;
+    long forks = o->calls[CALL_FORKS], threads = o->calls[CALL_STARTED];
+    long want = m->event_loop ? (o->procs < o->n ? o->procs : o->n) : workers(o);
+
+    if (!o->calls_seen)
+        fail(v, "the counts of threads and processes were not reported");
+    else if (m->threads && forks > 0)
+        fail(v, "the %s model forked %ld processes: its workers are threads", m->name, forks);
+    else if (m->forks && threads > HELPER_THREADS)
+        fail(v, "the %s model started %ld threads: its workers are processes (fork)", m->name,
+             threads);
+    else if (m->forks && forks < want)
+        fail(v, "only %ld processes were forked where the %s model runs %ld: %s", forks, m->name,
+             want,
+             m->event_loop ? "P processes, each with its own event loop"
+                           : "a pool of W worker processes");
+}
+
 void judge_parallel(const struct judge *jd, const struct obs *o, struct verdict *v)
 {
     int w = workers(o);
     double ideal = (double)((o->n + w - 1) / w) * delay_s(o);
 
-    (void)jd;
     if (!ran(o, v))
         return;
     if (o->peak < w)
@@ -174,6 +195,8 @@ void judge_parallel(const struct judge *jd, const struct obs *o, struct verdict 
                           : "some workers never got work, or waited for each other");
     else if (o->wall_s > 2 * ideal + SLACK_S)
         fail(v, "took %.2f s; the ideal is %.2f s", o->wall_s, ideal);
+    else
+        own_mechanism(jd, o, v);
 }
 
 void judge_limit(const struct judge *jd, const struct obs *o, struct verdict *v)
