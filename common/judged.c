@@ -184,8 +184,8 @@ int judged_end(int fd, const struct result *res, int n, int rc, char *err, size_
 
     for (int i = 0; i < n && !bad; i++) {
         one_line(res[i].error, error, sizeof error);
-        bad = say(fd, "row %d %d %d %ld %.6f %.6f |%s\n", res[i].id, res[i].worker, res[i].status,
-                  res[i].bytes, res[i].start_s, res[i].end_s, error);
+        bad = say(fd, "row %d %d %d %d %ld %.6f %.6f |%s\n", i + 1, res[i].id, res[i].worker,
+                  res[i].status, res[i].bytes, res[i].start_s, res[i].end_s, error);
     }
     check_leaks_now();
     if (!bad)

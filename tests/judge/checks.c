@@ -88,6 +88,12 @@ static int row_ok(const struct row *r)
     return r->seen && r->status == 200 && r->error[0] == '\0';
 }
 
+/* res[id - 1] holds the row of another id (a row is filled in with its id). */
+static int misplaced(const struct row *r, int id)
+{
+    return r->seen && r->id != id && strcmp(r->error, "not run") != 0;
+}
+
 static int in_list(const char *list, int id)
 {
     char want[16];
@@ -131,10 +137,22 @@ static void fetched_once(const struct obs *o, struct verdict *v, const char *twi
              o->fetched_max);
 }
 
+/* Every row in its own slot: res[i] holds id i + 1. */
+static void rows_in_place(const struct obs *o, struct verdict *v)
+{
+    for (int id = 1; id <= o->n; id++)
+        if (misplaced(&o->rows[id - 1], id))
+            fail(v,
+                 "res[%d] holds the row of id %d: the result of request i (id i + 1) belongs in "
+                 "res[i], whatever order the answers come in",
+                 id - 1, o->rows[id - 1].id);
+}
+
 /* Rows of ids that should succeed: each a success, in its own slot. */
 static void rows_ok(const struct obs *o, struct verdict *v, const char *fail_ids,
                     const char *wrong_ids)
 {
+    rows_in_place(o, v);
     for (int id = 1; id <= o->n; id++) {
         const struct row *r = &o->rows[id - 1];
 
@@ -405,6 +423,7 @@ void judge_http_errors(const struct judge *jd, const struct obs *o, struct verdi
     (void)jd;
     if (!ran(o, v))
         return;
+    rows_in_place(o, v);
     for (int id = 1; id <= o->n; id++) {
         if (!in_list(ids, id))
             continue;
@@ -425,6 +444,7 @@ void judge_wrong_body(const struct judge *jd, const struct obs *o, struct verdic
     (void)jd;
     if (!ran(o, v))
         return;
+    rows_in_place(o, v);
     for (int id = 1; id <= o->n; id++)
         if (in_list(o->job->wrong_ids, id) && row_ok(&o->rows[id - 1]))
             fail(v,
@@ -440,7 +460,10 @@ static void all_failed(const struct obs *o, struct verdict *v, const char *situa
     for (int id = 1; id <= o->n; id++) {
         const struct row *r = &o->rows[id - 1];
 
-        if (row_ok(r))
+        if (misplaced(r, id))
+            fail(v, "res[%d] holds the row of id %d: the result of request i belongs in res[i]",
+                 id - 1, r->id);
+        else if (row_ok(r))
             fail(v, "the row of id %d says success %s", id, situation);
         else if (strcmp(r->error, "not run") == 0)
             fail(v,

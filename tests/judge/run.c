@@ -785,20 +785,23 @@ static void keep_output(struct obs *o, const char *data, size_t len)
     o->output[o->output_len] = '\0';
 }
 
+/* "row SLOT ID ...": res[SLOT - 1] as the driver found it, kept in its
+ * slot; the id it holds says whether it is the right row there. */
 static void take_row(struct obs *o, const char *line)
 {
     struct row r = {.seen = 1};
     const char *bar = strchr(line, '|');
+    int slot;
 
     if (!bar ||
-        sscanf(line, "row %d %d %d %ld %lf %lf", &r.id, &r.worker, &r.status, &r.bytes, &r.start_s,
-               &r.end_s) != 6 ||
-        r.id < 1 || r.id > o->n || o->rows[r.id - 1].seen) {
+        sscanf(line, "row %d %d %d %d %ld %lf %lf", &slot, &r.id, &r.worker, &r.status, &r.bytes,
+               &r.start_s, &r.end_s) != 7 ||
+        slot < 1 || slot > o->n || o->rows[slot - 1].seen) {
         o->bad_rows++;
         return;
     }
     snprintf(r.error, sizeof r.error, "%s", bar + 1);
-    o->rows[r.id - 1] = r;
+    o->rows[slot - 1] = r;
 }
 
 /* ---- one job ---- */
