@@ -412,7 +412,8 @@ void judge_uneven(const struct judge *jd, const struct obs *o, struct verdict *v
     if (o->wall_s > bound)
         fail(v,
              "took %.2f s; a pool that gives a worker the next request as soon as it is free "
-             "takes %.2f s here, and %s at least %.2f s: hand out work one request at a time",
+             "takes %.2f s here, and even the best schedule fixed in advance or in rounds (%s) "
+             "%.2f s: hand out work one request at a time, as each worker comes free",
              o->wall_s, greedy, name, fixed);
 }
 
@@ -429,6 +430,11 @@ void judge_http_errors(const struct judge *jd, const struct obs *o, struct verdi
             continue;
         if (row_ok(&o->rows[id - 1]))
             fail(v, "id %d was answered HTTP 500, but its row says success", id);
+        else if (o->fetched[id] == 0)
+            fail(v,
+                 "id %d was never requested (its row says \"%s\"): every request is made, "
+                 "whatever happened to the others",
+                 id, o->rows[id - 1].error);
         else if (o->fetched[id] != 1)
             fail(v,
                  "id %d was requested %d times: an HTTP 500 is a failed row, not a reason to "
@@ -494,6 +500,12 @@ void judge_timeout(const struct judge *jd, const struct obs *o, struct verdict *
     if (!ran(o, v))
         return;
     all_failed(o, v, "although the server answers only after 3 s");
+    for (int id = 1; id <= o->n; id++)
+        if (o->fetched[id] > 1)
+            fail(v,
+                 "id %d was requested %d times: a request that timed out is a failed row (only "
+                 "--retries asks again, and this job has none)",
+                 id, o->fetched[id]);
     if (o->wall_s > 2 * ideal + SLACK_S + 1)
         fail(v,
              "took %.2f s: each request should give up after --timeout-ms %ld (about %.2f s "
@@ -607,9 +619,20 @@ void judge_fds_closed(const struct judge *jd, const struct obs *o, struct verdic
     }
     if (extra)
         fail(v,
-             "%d descriptors (%s%s) were open after crawl_run returned that were not open "
-             "before: close every pipe end and socket",
-             extra, list, extra > 8 ? ", ..." : "");
+             "descriptors open after crawl_run returned that were not open before: %s%s; close "
+             "every pipe end and socket",
+             list, extra > 8 ? ", ..." : "");
+    for (int q = 0; q < o->nfds_before && q < JUDGE_MAX_FDS; q++) {
+        int kept = 0;
+
+        for (int k = 0; k < o->nfds_after && k < JUDGE_MAX_FDS && !kept; k++)
+            kept = o->fds_after[k] == o->fds_before[q];
+        if (!kept)
+            fail(v,
+                 "descriptor %d was open before crawl_run and closed after it: close only what "
+                 "you opened (a pipe end left 0 in an array closes stdin)",
+                 o->fds_before[q]);
+    }
 }
 
 void judge_easy_handles(const struct judge *jd, const struct obs *o, struct verdict *v)
@@ -661,6 +684,9 @@ void judge_sanitizer(const struct judge *jd, const struct obs *o, struct verdict
         fail(v, "%s", o->sanitizer);
     else if (o->exit_code == 66)
         fail(v, "the sanitizer reported an error (its log was removed)");
+    else if (o->ended && o->exit_code == -1 && !o->timed_out)
+        fail(v, "the program did not exit after crawl_run returned (an exit handler that never "
+                "returns?): the sanitizer's checks at exit could not run");
     else if (o->calls_seen && o->calls[CALL_SANITIZER] > 0)
         fail(v,
              "reports the sanitizer made while the program ran: %ld, and their log was gone "
