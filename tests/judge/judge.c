@@ -72,6 +72,8 @@ static const struct job_shape JOBS[] = {
      "24 requests on 8 workers, ThreadSanitizer build"},
     {"tsan_ragged", FLAVOR_TSAN, 23, 7, 5, 40, 40, 10000, "", "", 0,
      "23 requests on 5 workers, ThreadSanitizer build"},
+    {"tsan_faults", FLAVOR_TSAN, 13, 9, 4, 40, 40, 10000, "3,7,9,11", "5", 0,
+     "13 requests with failures, ThreadSanitizer build (the error paths)"},
 };
 #define NJOBS (sizeof JOBS / sizeof JOBS[0])
 
@@ -113,7 +115,7 @@ static const struct check CHECKS[] = {
     {"cpu", "uneven,regular", 1, judge_cpu},
     {"exclusion", "contention,regular,ragged", 1, judge_exclusion},
     {"memory", "asan_regular,asan_faults,asan_timeout", 1, judge_sanitizer},
-    {"race", "tsan_regular,tsan_ragged", 1, judge_sanitizer},
+    {"race", "tsan_regular,tsan_ragged,tsan_faults", 1, judge_sanitizer},
 };
 #define NCHECKS (sizeof CHECKS / sizeof CHECKS[0])
 
