@@ -42,7 +42,8 @@ check "--handout exits 0" [ $? -eq 0 ]
 check "the handout has the assignment" [ -s "$ho/ASSIGNMENT.md" ]
 check "the handout has no git history" [ ! -e "$ho/.git" ]
 check "the handout has no fixtures" [ ! -e "$ho/tests/fixtures" ]
-check "the handout keeps the other models" [ -s "$ho/serial/serial.c" ] && [ -s "$ho/async/async.c" ]
+check "the handout keeps the serial model" [ -s "$ho/serial/serial.c" ]
+check "the handout keeps the async model" [ -s "$ho/async/async.c" ]
 # The reference's own lines (30 characters or more, in no other file of the
 # suite): not one may be left anywhere in the handout.
 (cd "$root" && git ls-files | grep -v '^threadpool/threadpool.c$' | grep -v '^tests/fixtures/' |
@@ -91,6 +92,8 @@ if bwrap --unshare-user --bind / / true 2>/dev/null || [ "$(id -u)" -eq 0 ]; the
     bwrap --dev-bind / / --bind "$box" /autograder -- /autograder/run_autograder >"$out" 2>"$err"
     check "no async.c in the submission: score 0 and a line that says what to upload" \
         json_holds '.score == 0 and (.output | test("async.c"))' "$box/results/results.json"
+else
+    echo "SKIP: run_autograder: bubblewrap cannot make a mount namespace here (not root, no user namespaces)"
 fi
 
 check_summary test_handout
