@@ -209,8 +209,9 @@ void judge_parallel(const struct judge *jd, const struct obs *o, struct verdict 
     if (o->peak < w)
         fail(v, "the server counted at most %ld in flight at once with %d workers: %s", o->peak,
              o->w,
-             o->peak <= 1 ? "they ran one at a time (does a worker wait for the previous one?)"
-                          : "some workers never got work, or waited for each other");
+             o->peak == 0   ? "the server saw no page requested at all"
+             : o->peak == 1 ? "they ran one at a time (does a worker wait for the previous one?)"
+                            : "some workers never got work, or waited for each other");
     else if (o->wall_s > 2 * ideal + SLACK_S)
         fail(v, "took %.2f s; the ideal is %.2f s", o->wall_s, ideal);
     else
