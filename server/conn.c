@@ -46,6 +46,9 @@ struct conn {
     int mask;        /* interest registered with the loop */
     int eof;         /* peer shut its side: no more requests come */
     int in_flight;   /* our page counts in srv->st.in_flight */
+    int peer_pid;    /* the client process (unix socket), 0 if unknown */
+    size_t rec;      /* the page's timeline entry (srv_log_start), 0 if none */
+    int cut;         /* the page in out is cut short on purpose (--cut-ids) */
     int status;      /* of the response in out: for the counters */
     long long timer; /* the one timer below; 0 if none */
     enum timer_kind timer_kind;
@@ -87,6 +90,7 @@ static int conn_close(struct conn *c)
     if (c->in_flight) {
         srv->st.in_flight--;
         srv->st.aborted++;
+        srv_log_end(srv, c->rec, END_ABORTED, 0);
     }
     srv->st.connections--;
     if (c->prev)
@@ -117,6 +121,7 @@ static int conn_drop(struct conn *c, int rst)
     if (c->in_flight) {
         c->in_flight = 0;
         c->srv->st.in_flight--;
+        srv_log_end(c->srv, c->rec, END_DROPPED, 0);
     }
     c->srv->st.resets++;
     return conn_close(c);
@@ -202,6 +207,7 @@ static int conn_sent(struct conn *c)
         c->in_flight = 0;
         st->in_flight--;
         st->requests++;
+        srv_log_end(c->srv, c->rec, c->cut ? END_CUT : END_ANSWERED, c->status);
     }
     if (c->status >= 400)
         st->errors++;
@@ -245,7 +251,13 @@ static void conn_due(struct conn *c)
         conn_drop(c, 1);
         return;
     }
-    c->status = route_page(srv, &c->plan, &c->out);
+    c->cut = c->plan.page == PAGE_DETAIL && idlist_has(&srv->cfg.cut_ids, c->plan.id);
+    if (c->cut) { /* --cut-ids: half a page, then close */
+        c->plan.close = 1;
+        c->status = route_cut_page(&c->plan, &c->out);
+    } else {
+        c->status = route_page(srv, &c->plan, &c->out);
+    }
     if (c->plan.fault == DPLAN_FAIL)
         srv->st.failed_faults++;
     c->outoff = 0;
@@ -301,12 +313,16 @@ static int conn_dispatch(struct conn *c, const struct http_req *req, size_t used
         c->state = CONN_WRITING;
         return 0;
     }
-    if (c->plan.page == PAGE_DETAIL && c->plan.fault == DPLAN_STALL)
+    if (c->plan.page == PAGE_DETAIL &&
+        (c->plan.fault == DPLAN_STALL || idlist_has(&srv->cfg.stall_ids, c->plan.id)))
         srv->st.stalls++;
     else if (conn_set_timer(c, T_DELAY, c->plan.delay_ms) == -1)
         return -1;
     c->state = CONN_WAITING;
     c->in_flight = 1;
+    c->rec = c->plan.page == PAGE_DETAIL
+                 ? srv_log_start(srv, c->plan.id, c->plan.attempt, c->peer_pid)
+                 : 0;
     if (++srv->st.in_flight > srv->st.peak_in_flight)
         srv->st.peak_in_flight = srv->st.in_flight;
     return 0;
@@ -393,6 +409,18 @@ static void conn_io_cb(struct el *el, int fd, int mask, void *arg)
 
 /* ---- accepting ---- */
 
+/* The process at the other end of a unix socket, as the kernel saw it
+ * connect (in this server's pid namespace); 0 if it cannot tell. */
+static int peer_pid(int fd)
+{
+    struct ucred cred;
+    socklen_t len = sizeof cred;
+
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1 || len != sizeof cred)
+        return 0;
+    return (int)cred.pid;
+}
+
 int conn_adopt(struct srv *srv, int fd, int pages_only)
 {
     struct conn *c = malloc(sizeof *c);
@@ -406,6 +434,7 @@ int conn_adopt(struct srv *srv, int fd, int pages_only)
     c->srv = srv;
     c->fd = fd;
     c->pages_only = pages_only;
+    c->peer_pid = pages_only ? peer_pid(fd) : 0;
     c->state = CONN_READING;
     ob_init(&c->out, c->out_small, sizeof c->out_small);
     c->next = srv->conns;

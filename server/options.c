@@ -46,11 +46,18 @@ static const char usage_text[] =
     "  --fail-ids LIST    these /detail ids get 500 after the delay\n"
     "  --wrong-ids LIST   these /detail ids get the page of id+1\n"
     "  --close-ids LIST   these /detail ids are hung up on after the delay\n"
+    "  --stall-ids LIST   these /detail ids are never answered (until the\n"
+    "                     client leaves: its timeout)\n"
+    "  --cut-ids LIST     these /detail ids get half a page, then the\n"
+    "                     connection is closed (a transfer cut short)\n"
     "                     LIST: up to 1024 comma-separated ids 1..2147483647\n"
     "  --quiet            no start/stop lines on stderr\n"
     "  --help, --version\n"
     "GET /stats[?reset=1] returns the counters and per-id fetch counts as\n"
-    "JSON; GET /plan?n=N (N <= 100000) the delays of ids 1..N.\n";
+    "JSON; GET /plan?n=N (N <= 100000) the delays of ids 1..N; GET /log the\n"
+    "timeline of /detail requests, one a line: id attempt start_us end_us\n"
+    "end status pid (CLOCK_MONOTONIC microseconds; end: open, answered,\n"
+    "cut, dropped, aborted; pid: the client's, on the unix socket).\n";
 
 enum {
     OPT_UNIX = 256,
@@ -61,6 +68,8 @@ enum {
     OPT_HEADER_TIMEOUT,
     OPT_IDLE_TIMEOUT,
     OPT_WRITE_TIMEOUT,
+    OPT_STALL_IDS,
+    OPT_CUT_IDS,
 };
 
 static const struct option long_opts[] = {
@@ -79,6 +88,8 @@ static const struct option long_opts[] = {
     {"fail-ids", required_argument, NULL, 'f'},
     {"wrong-ids", required_argument, NULL, 'w'},
     {"close-ids", required_argument, NULL, 'c'},
+    {"stall-ids", required_argument, NULL, OPT_STALL_IDS},
+    {"cut-ids", required_argument, NULL, OPT_CUT_IDS},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -229,6 +240,10 @@ static int opt_apply(struct srv_config *cfg, int ch, const char *arg, char *err,
         return opt_ids("--wrong-ids", arg, &cfg->wrong_ids, err, errsz);
     case 'c':
         return opt_ids("--close-ids", arg, &cfg->close_ids, err, errsz);
+    case OPT_STALL_IDS:
+        return opt_ids("--stall-ids", arg, &cfg->stall_ids, err, errsz);
+    case OPT_CUT_IDS:
+        return opt_ids("--cut-ids", arg, &cfg->cut_ids, err, errsz);
     case 'q':
         cfg->quiet = 1;
         return 0;

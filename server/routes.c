@@ -10,7 +10,15 @@
 #include <string.h>
 #include <time.h>
 
-enum route { ROUTE_NONE, ROUTE_INDEX, ROUTE_DETAIL, ROUTE_STATS, ROUTE_HEALTHZ, ROUTE_PLAN };
+enum route {
+    ROUTE_NONE,
+    ROUTE_INDEX,
+    ROUTE_DETAIL,
+    ROUTE_STATS,
+    ROUTE_HEALTHZ,
+    ROUTE_PLAN,
+    ROUTE_LOG
+};
 
 #define TEXT      "text/plain; charset=utf-8"
 #define JSON      "application/json"
@@ -193,6 +201,8 @@ static enum route route_match(const struct http_req *req, long *id)
         return ROUTE_HEALTHZ;
     if (path_is(req, "/plan"))
         return ROUTE_PLAN;
+    if (path_is(req, "/log"))
+        return ROUTE_LOG;
     if (req->path_len > dlen && memcmp(req->path, detail, dlen) == 0 &&
         http_parse_uint(req->path + dlen, req->path_len - dlen, SRV_MAX_ID, id) == 0 && *id > 0)
         return ROUTE_DETAIL;
@@ -278,6 +288,23 @@ static void route_plan(const struct srv *srv, const struct http_req *req, struct
     reply_built(out, &body, plan);
 }
 
+/* GET /log: the timeline of /detail requests, one a line. */
+static void route_log(const struct srv *srv, struct outbuf *out, struct plan *plan)
+{
+    static const char *const ends[] = {"open", "answered", "cut", "dropped", "aborted"};
+    char small[SRV_OUT_SMALL] = "";
+    struct outbuf body;
+
+    ob_init(&body, small, sizeof small);
+    for (size_t k = 0; k < srv->log_n; k++) {
+        const struct srv_rec *r = &srv->log[k];
+
+        ob_printf(&body, "%ld %ld %lld %lld %s %d %d\n", r->id, r->attempt, r->start_us, r->end_us,
+                  ends[r->end], r->status, r->pid);
+    }
+    reply_built(out, &body, plan); /* text, one line a request, though it says JSON */
+}
+
 /* ---- pages ---- */
 
 /* A page: no bytes yet, just how long it waits (?delay_ms= overrides),
@@ -321,7 +348,7 @@ void route_request(struct srv *srv, const struct http_req *req, int pages_only, 
      * pages of its job, each with the server's own delay, and nothing it
      * could use to move the counters (an index page held in flight, a
      * ?delay_ms= of its choosing). */
-    if (r == ROUTE_NONE || (pages_only && (r == ROUTE_STATS || r == ROUTE_INDEX)))
+    if (r == ROUTE_NONE || (pages_only && (r == ROUTE_STATS || r == ROUTE_INDEX || r == ROUTE_LOG)))
         plan_error(plan, 404,
                    pages_only ? "no such page (try /detail/<id>, /plan?n=N, /healthz)"
                               : "no such page (try /, /index, /detail/<id>, /plan?n=N, "
@@ -337,11 +364,25 @@ void route_request(struct srv *srv, const struct http_req *req, int pages_only, 
         route_stats(srv, req, out, plan);
     else if (r == ROUTE_PLAN)
         route_plan(srv, req, out, plan);
+    else if (r == ROUTE_LOG)
+        route_log(srv, out, plan);
     else if (r == ROUTE_HEALTHZ) {
         plan->status = 200;
         reply(out, 200, TEXT, "", "ok\n", 3, plan);
     } else
         route_delay(srv, req, r, out, plan);
+}
+
+int route_cut_page(const struct plan *plan, struct outbuf *out)
+{
+    char body[64];
+    int n = snprintf(body, sizeof body, "{\"id\":%ld,", plan->id);
+
+    ob_printf(out,
+              "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %d\r\n"
+              "Connection: close\r\n\r\n%s",
+              JSON, n + 100, body);
+    return 200;
 }
 
 /* The seed's page: Hello World and the wall time it was answered. */

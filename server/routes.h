@@ -44,6 +44,9 @@ void route_request(struct srv *srv, const struct http_req *req, int pages_only, 
                    struct plan *plan);
 /* The delayed page, due now: its status (500 for an injected failure). */
 int route_page(const struct srv *srv, const struct plan *plan, struct outbuf *out);
+/* The start of the page and a head that promises more: a transfer cut
+ * short when the connection closes after it. Returns 200. */
+int route_cut_page(const struct plan *plan, struct outbuf *out);
 void route_error(int status, const char *why, struct outbuf *out);
 
 #endif

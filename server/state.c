@@ -30,6 +30,8 @@ void srv_release(struct srv *srv)
 {
     free(srv->fetched);
     srv->fetched = NULL;
+    free(srv->log);
+    srv->log = NULL;
 }
 
 void srv_warn(struct srv *srv, enum srv_warn_kind kind, const char *fmt, ...)
@@ -83,4 +85,29 @@ void srv_reset_stats(struct srv *srv)
     st->connections = st->peak_connections = connections;
     memset(srv->fetched, 0, (size_t)(srv->fetched_max_id + 1) * sizeof *srv->fetched);
     srv->fetched_max_id = 0;
+}
+
+size_t srv_log_start(struct srv *srv, long id, long attempt, int pid)
+{
+    if (srv->log_n == srv->log_cap) {
+        size_t cap = srv->log_cap ? srv->log_cap * 2 : 1024;
+        struct srv_rec *bigger;
+
+        if (cap > SRV_LOG_MAX || !(bigger = realloc(srv->log, cap * sizeof *bigger)))
+            return 0;
+        srv->log = bigger;
+        srv->log_cap = cap;
+    }
+    srv->log[srv->log_n] = (struct srv_rec){
+        .id = id, .attempt = attempt, .start_us = el_now_us(), .end = END_OPEN, .pid = pid};
+    return ++srv->log_n;
+}
+
+void srv_log_end(struct srv *srv, size_t rec, enum srv_end end, int status)
+{
+    if (rec == 0 || rec > srv->log_n || srv->log[rec - 1].end != END_OPEN)
+        return;
+    srv->log[rec - 1].end = end;
+    srv->log[rec - 1].status = status;
+    srv->log[rec - 1].end_us = el_now_us();
 }

@@ -14,6 +14,7 @@
 #define SRV_MAX_ID      2147483647 /* largest /detail/<id> */
 #define SRV_COUNTED_IDS 100000     /* /stats "fetched" counts ids 1..this */
 #define SRV_OUT_SMALL   1024       /* a connection's inline response buffer */
+#define SRV_LOG_MAX     200000     /* page requests kept in the timeline (/log) */
 
 /* The counters /stats reports; single-threaded, so plain integers.
  * Every page request whose head arrived ends in exactly one of requests,
@@ -51,6 +52,22 @@ struct srv_config {
     long delay_cap_ms; /* no page waits longer (the fuzzer sets 0) */
     int quiet;
     struct idlist fail_ids, wrong_ids, close_ids;
+    struct idlist stall_ids, cut_ids; /* never answered; answered half and hung up */
+};
+
+/* How a page request ended, in the timeline. */
+enum srv_end { END_OPEN, END_ANSWERED, END_CUT, END_DROPPED, END_ABORTED };
+
+/* One /detail request in the timeline: when its head arrived and when it
+ * ended (el_now_us() clock: CLOCK_MONOTONIC, the same as any other process
+ * on the machine), how, and which process connected (SO_PEERCRED on the
+ * unix socket; 0 on TCP). A grader reads it to see the schedule itself. */
+struct srv_rec {
+    long id, attempt;
+    long long start_us, end_us;
+    int status; /* END_ANSWERED: the HTTP status */
+    enum srv_end end;
+    int pid;
 };
 
 enum srv_warn_kind { WARN_NOFILE, WARN_MAXCONN, WARN_ACCEPT, WARN_NOMEM, WARN_NKINDS };
@@ -69,6 +86,8 @@ struct srv {
     struct conn *conns;                  /* every open connection, to free at exit */
     long long accept_timer;              /* re-enables accept after EMFILE; 0 if none */
     long long last_warn_us[WARN_NKINDS]; /* warnings: once a second each */
+    struct srv_rec *log;                 /* the timeline, oldest first */
+    size_t log_n, log_cap;
 };
 
 /* The defaults of every option; the counts array. 0, or -1 (no memory). */
@@ -83,7 +102,13 @@ int idlist_has(const struct idlist *l, long id);
  * id's count, 1-based), or 1 for ids above SRV_COUNTED_IDS. */
 long srv_count_fetch(struct srv *srv, long id);
 /* /stats?reset=1: counters and fetch counts start again; the peaks start
- * from what is open and waiting now. */
+ * from what is open and waiting now. The timeline (/log) is kept whole. */
 void srv_reset_stats(struct srv *srv);
+
+/* A page request began: its timeline entry (1-based), or 0 when the log is
+ * full or out of memory (the counters still count it). */
+size_t srv_log_start(struct srv *srv, long id, long attempt, int pid);
+/* It ended (rec 0 is ignored). */
+void srv_log_end(struct srv *srv, size_t rec, enum srv_end end, int status);
 
 #endif
