@@ -11,7 +11,7 @@
 # student's fault), 130 interrupted (143 terminated, 129 hung up).
 set -uo pipefail
 
-usage="usage: tests/grade.sh [--json FILE] [--build-dir DIR] [--only CHECK,...] [--verbose] [--require-sandbox] MODEL FILE.c|DIR"
+usage="usage: tests/grade.sh [--json FILE] [--build-dir DIR] [--only CHECK,...] [--seed N] [--verbose] [--require-sandbox] MODEL FILE.c|DIR"
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 rubric=${GRADE_RUBRIC:-$src/tests/rubric.conf}
 export LC_ALL=C # ASCII quotes in compiler messages
@@ -39,6 +39,8 @@ copy of the repository, graded by its MODEL/MODEL.c.
   --json FILE        also write Gradescope's results.json to FILE
   --build-dir DIR    keep the grader's build in DIR (later runs build only FILE.c)
   --only CHECK,...   run only these checks
+  --seed N           draw the jobs' shapes from seed N (printed as "seed: N"
+                     by every grading, so one can be replayed exactly)
   --verbose          show what the program printed in a failing job, and the
                      judge's measurements of every job
   --require-sandbox  fail (exit 3) instead of grading without bubblewrap
@@ -59,12 +61,13 @@ die_usage() {
 version() { sed -n 's/^project(.* VERSION \([0-9.]*\).*/\1/p' "$src/CMakeLists.txt"; }
 
 # ---- command line ----
-json="" build_dir="" only="" verbose=0 sandbox=auto
+json="" build_dir="" only="" verbose=0 sandbox=auto seed=""
 while [ $# -gt 0 ]; do
     case $1 in
     --json) [ $# -ge 2 ] || die_usage "--json needs a file name"; json=$2; shift 2 ;;
     --build-dir) [ $# -ge 2 ] || die_usage "--build-dir needs a directory"; build_dir=$2; shift 2 ;;
     --only) [ $# -ge 2 ] || die_usage "--only needs a list of checks"; only=$2; shift 2 ;;
+    --seed) [[ ${2:-} =~ ^[0-9]{1,18}$ ]] || die_usage "--seed needs a whole number"; seed=$2; shift 2 ;;
     --verbose) verbose=1; shift ;;
     --require-sandbox) sandbox=require; shift ;;
     --handout | --gradescope)
@@ -90,7 +93,7 @@ flavor_of() {
     race) echo tsan ;;
     results | parallel | limit | unlimited | uneven | http_errors | wrong_body | refused | timeout | \
         empty | single | one_worker | more_workers | threads_joined | children_reaped | \
-        fds_closed | easy_handles | cpu | exclusion) echo plain ;;
+        fds_closed | easy_handles | cpu | exclusion | retries | no_idle | second_run | caller_state) echo plain ;;
     *) return 1 ;;
     esac
 }
@@ -335,6 +338,7 @@ if [ -z "$note" ]; then
     judge_args=(--model "$model" --server "$suite/bin/delay-server" --work "$work/judge" --sandbox "$sandbox")
     [ "$sandboxed" -eq 1 ] || judge_args+=(--sandbox off)
     [ $verbose -eq 1 ] && judge_args+=(--verbose)
+    [ -z "$seed" ] || judge_args+=(--seed "$seed")
     for f in "${need[@]}"; do judge_args+=("--$f" "$bins/crawl-$f"); done
     mkdir -p "$work/judge" && chmod 755 "$work/judge"
     run_bg "$verdicts" "$suite/bin/grade-judge" "${judge_args[@]}" "${checks[@]}"
@@ -364,6 +368,8 @@ verdict_of() {
 sandbox_line=$(grep -a -m1 "^SANDBOX " "$verdicts" | cut -d' ' -f2-)
 [ -n "$sandbox_line" ] || sandbox_line=$([ "$sandboxed" -eq 1 ] && echo "bubblewrap" || echo "NONE: bubblewrap is missing or cannot run here")
 echo "sandbox: $sandbox_line"
+seed_line=$(grep -a -m1 "^SEED " "$verdicts" | cut -d' ' -f2)
+[ -z "$seed_line" ] || echo "seed: $seed_line (replay: --seed $seed_line)"
 if [ -n "$compile_msgs" ]; then
     echo "  $file does not compile or link:"
     printf '%s\n' "$compile_msgs"
