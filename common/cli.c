@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* cli.c -- the command line all four models share (getopt_long).
+/* cli.c -- the command line every model shares (getopt_long).
  * A bad value gets one line that names the flag and its valid range. */
 #include "driver.h"
 

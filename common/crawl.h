@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* crawl.h -- what the four models share: the job, a result per request,
+/* crawl.h -- what every model shares: the job, a result per request,
  * one blocking fetch, and the one function each model writes.
  * Everything else (command line, timing, reports) is the driver's. */
 #ifndef CRAWL_H

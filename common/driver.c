@@ -2,7 +2,6 @@
 /* driver.c -- the main() every model shares: parse the command line, build
  * the job, time crawl_run() and report. A model file holds only its model. */
 #include "driver.h"
-#include "forked.h"
 #include "judged.h"
 
 #include <errno.h>
@@ -153,6 +152,9 @@ int main(int argc, char **argv)
         curl_global_cleanup();
         return 1;
     }
+    if (child_memory_begin() != 0) /* only the report's figure is lost */
+        fprintf(stderr, "%s: cannot map a page for the workers' memory: %s\n", prog,
+                strerror(errno));
     cpu0 = cpu_seconds();
     t0 = clock_now();
     run_rc = crawl_run(&opt.job, res);
@@ -168,7 +170,7 @@ int main(int argc, char **argv)
     }
     c.cpu_s = cpu_seconds() - cpu0;
     peak_memory(&c);
-    c.children = forked_children(&c.children_pss_kb);
+    c.children = child_memory_total(&c.children_pss_kb);
     report(&opt, res, &c, prog);
     if (tally_results(res, opt.job.n).failed)
         exit_code = 1;

@@ -38,8 +38,15 @@ struct cost {
     long max_rss_kb;       /* peak resident set of this process */
     long child_max_rss_kb; /* peak of the largest child, 0 without children */
     int children;          /* worker processes that reported their memory */
-    long children_pss_kb;  /* their proportional set sizes, summed (forked.c) */
+    long children_pss_kb;  /* their proportional set sizes, summed (fetch.c) */
 };
+
+/* The memory of worker processes, noted by the fetch layer (fetch_cleanup)
+ * in each process other than the driver's: begin maps the shared page,
+ * before crawl_run (0, or -1: then nothing is noted); total returns how
+ * many processes noted theirs and their PSS summed in kB. */
+int child_memory_begin(void);
+int child_memory_total(long *pss_kb);
 
 struct tally {
     int ok, failed;

@@ -2,6 +2,7 @@
 /* fetch.c -- one HTTP request with a libcurl easy handle, judged strictly:
  * a success is a 200 whose body names the id that was asked for. */
 #include "crawl.h"
+#include "driver.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -154,10 +156,90 @@ int fetch_init(struct fetch *f, int worker)
     return 0;
 }
 
+/* ---- the report's memory of worker processes, with no call in a model ----
+ * A forked worker is gone by the time the driver reports, and its pages
+ * with it. So each process other than the driver's notes its proportional
+ * set size (its private pages plus its share of the shared ones) whenever
+ * it cleans up a handle -- the last note is from just before it exits --
+ * in a page the driver mapped shared before crawl_run. */
+#define CHILDREN_NOTED_MAX 1024
+
+struct child_memory {
+    pid_t driver;
+    int used; /* entries claimed so far (atomic) */
+    struct {
+        pid_t pid;
+        long pss_kb;
+    } child[CHILDREN_NOTED_MAX];
+};
+static struct child_memory *child_memory;
+
+int child_memory_begin(void)
+{
+    child_memory =
+        mmap(NULL, sizeof *child_memory, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (child_memory == MAP_FAILED) {
+        child_memory = NULL;
+        return -1;
+    }
+    child_memory->driver = getpid();
+    return 0;
+}
+
+int child_memory_total(long *pss_kb)
+{
+    int n = child_memory ? __atomic_load_n(&child_memory->used, __ATOMIC_ACQUIRE) : 0;
+
+    *pss_kb = 0;
+    n = n < CHILDREN_NOTED_MAX ? n : CHILDREN_NOTED_MAX;
+    for (int k = 0; k < n; k++)
+        *pss_kb += child_memory->child[k].pss_kb > 0 ? child_memory->child[k].pss_kb : 0;
+    return n;
+}
+
+/* "Pss:   1234 kB" from /proc/self/smaps_rollup (Linux 4.14+); -1 if absent. */
+static long read_pss_kb(void)
+{
+    FILE *in = fopen("/proc/self/smaps_rollup", "r");
+    char line[256];
+    long kb = -1;
+
+    if (!in)
+        return -1;
+    while (fgets(line, sizeof line, in)) {
+        if (sscanf(line, "Pss: %ld kB", &kb) == 1)
+            break;
+    }
+    fclose(in);
+    return kb;
+}
+
+/* One entry per process: found by its pid, or claimed on its first note. */
+static void note_child_memory(void)
+{
+    pid_t self = getpid();
+    int n, k;
+
+    if (!child_memory || self == child_memory->driver)
+        return;
+    n = __atomic_load_n(&child_memory->used, __ATOMIC_ACQUIRE);
+    for (k = 0; k < n && k < CHILDREN_NOTED_MAX; k++) {
+        if (__atomic_load_n(&child_memory->child[k].pid, __ATOMIC_RELAXED) == self)
+            break;
+    }
+    if (k == n || k == CHILDREN_NOTED_MAX)
+        k = __atomic_fetch_add(&child_memory->used, 1, __ATOMIC_ACQ_REL);
+    if (k >= CHILDREN_NOTED_MAX)
+        return;
+    __atomic_store_n(&child_memory->child[k].pid, self, __ATOMIC_RELAXED);
+    __atomic_store_n(&child_memory->child[k].pss_kb, read_pss_kb(), __ATOMIC_RELAXED);
+}
+
 void fetch_cleanup(struct fetch *f)
 {
     curl_easy_cleanup(f->easy); /* NULL is fine */
     f->easy = NULL;
+    note_child_memory();
 }
 
 /* The local server is reached directly: a school machine's http_proxy
@@ -271,7 +353,7 @@ void fetch_retry(struct fetch *f)
 }
 
 /* Blocking: the backoff is a plain sleep, as a blocked worker has nothing
- * else to do; the event loops (window.c) wait for it without blocking. */
+ * else to do; the event loops (async.c, hybrid.c) wait for it without blocking. */
 static void sleep_until(double when)
 {
     double left = when - clock_now();
