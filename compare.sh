@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # compare.sh -- the classroom run: one job (N requests to a server that
-# answers each after d seconds) done by the four models one after another,
+# answers each after d seconds) done by each model one after another,
 # against a delay-server of our own on a free port; then a table, a
 # timeline per model, a bar chart of wall times, and the same as SVG, CSV
 # and Markdown in an output folder. --sweep instead times the three
@@ -254,7 +254,7 @@ print_plan() {
         say "$(bold "Sweep"): $COUNT requests, each answered after $DELAY s, at concurrency $LEVELS"
         say "  models: ${MODEL_LIST// /, }; ideal time ceil($COUNT/c) x $DELAY s"
     else
-        say "$(bold "One job, four ways"): $COUNT requests, each answered after $DELAY s"
+        say "$(bold "One job, $(wc -w <<<"$MODEL_LIST") ways"): $COUNT requests, each answered after $DELAY s"
         for m in $MODEL_LIST; do
             w=$(workers_for "$m")
             printf '  %-13s %-22s ideal %s\n' "$m" "$(describe_workers "$m" "$w")" "$(awk_lib 'BEGIN { print fmt_s(t) }' -v t="$(ideal_s "$m" "$COUNT" "$w" "$DELAY")")"
@@ -335,7 +335,7 @@ write_files() {
         tool svg_timeline.awk -v model="$m" "$RESULTS" "$REQUESTS" >"$OUT/timeline-$m.svg"
     done
     {
-        echo "# One job, four ways: $COUNT requests, $DELAY s delay"
+        echo "# One job, $(wc -w <<<"$MODEL_LIST") ways: $COUNT requests, $DELAY s delay"
         echo
         tool table.awk -v style=md "$RESULTS"
         echo
