@@ -314,10 +314,15 @@ static int conn_dispatch(struct conn *c, const struct http_req *req, size_t used
         return 0;
     }
     if (c->plan.page == PAGE_DETAIL &&
-        (c->plan.fault == DPLAN_STALL || idlist_has(&srv->cfg.stall_ids, c->plan.id)))
+        (c->plan.fault == DPLAN_STALL || idlist_has(&srv->cfg.stall_ids, c->plan.id))) {
         srv->st.stalls++;
-    else if (conn_set_timer(c, T_DELAY, c->plan.delay_ms) == -1)
+        /* --stall-ms: answered in the end, so a client with no timeout
+         * still finishes (late), instead of waiting forever */
+        if (srv->cfg.stall_ms > 0 && conn_set_timer(c, T_DELAY, srv->cfg.stall_ms) == -1)
+            return -1;
+    } else if (conn_set_timer(c, T_DELAY, c->plan.delay_ms) == -1) {
         return -1;
+    }
     c->state = CONN_WAITING;
     c->in_flight = 1;
     c->rec = c->plan.page == PAGE_DETAIL

@@ -48,6 +48,8 @@ static const char usage_text[] =
     "  --close-ids LIST   these /detail ids are hung up on after the delay\n"
     "  --stall-ids LIST   these /detail ids are never answered (until the\n"
     "                     client leaves: its timeout)\n"
+    "  --stall-ms N       a stalled page is answered after N ms after all\n"
+    "                     (1..600000; default: never)\n"
     "  --cut-ids LIST     these /detail ids get half a page, then the\n"
     "                     connection is closed (a transfer cut short)\n"
     "                     LIST: up to 1024 comma-separated ids 1..2147483647\n"
@@ -70,6 +72,7 @@ enum {
     OPT_WRITE_TIMEOUT,
     OPT_STALL_IDS,
     OPT_CUT_IDS,
+    OPT_STALL_MS,
 };
 
 static const struct option long_opts[] = {
@@ -90,6 +93,7 @@ static const struct option long_opts[] = {
     {"close-ids", required_argument, NULL, 'c'},
     {"stall-ids", required_argument, NULL, OPT_STALL_IDS},
     {"cut-ids", required_argument, NULL, OPT_CUT_IDS},
+    {"stall-ms", required_argument, NULL, OPT_STALL_MS},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -244,6 +248,8 @@ static int opt_apply(struct srv_config *cfg, int ch, const char *arg, char *err,
         return opt_ids("--stall-ids", arg, &cfg->stall_ids, err, errsz);
     case OPT_CUT_IDS:
         return opt_ids("--cut-ids", arg, &cfg->cut_ids, err, errsz);
+    case OPT_STALL_MS:
+        return opt_range("--stall-ms", arg, 1, MAX_DELAY_MS, &cfg->stall_ms, err, errsz);
     case 'q':
         cfg->quiet = 1;
         return 0;

@@ -53,6 +53,7 @@ struct srv_config {
     int quiet;
     struct idlist fail_ids, wrong_ids, close_ids;
     struct idlist stall_ids, cut_ids; /* never answered; answered half and hung up */
+    long stall_ms;                    /* a stalled page is answered after this; 0: never */
 };
 
 /* How a page request ended, in the timeline. */

@@ -19,6 +19,9 @@ if(NOT SANITIZE)
     add_library(graded_${flavor} STATIC ${graded_srcs})
     target_include_directories(graded_${flavor} PRIVATE ${common_dir})
     target_compile_options(graded_${flavor} PRIVATE -O1 -g ${graded_flags_${flavor}})
+    # The driver calls crawl_run through hooks.c (a second call, a child of
+    # the caller's own), which calls the model's.
+    target_compile_definitions(graded_${flavor} PRIVATE crawl_run=judged_crawl_run)
     set_target_properties(graded_${flavor} PROPERTIES ARCHIVE_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/graded)
   endforeach()
 endif()

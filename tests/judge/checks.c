@@ -9,6 +9,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define SLACK_S        1.0  /* added to every time bound: a loaded 2-core machine */
@@ -94,7 +95,7 @@ static int misplaced(const struct row *r, int id)
     return r->seen && r->id != id && strcmp(r->error, "not run") != 0;
 }
 
-static int in_list(const char *list, int id)
+int in_list(const char *list, int id)
 {
     char want[16];
     size_t len = (size_t)snprintf(want, sizeof want, "%d", id);
@@ -103,6 +104,13 @@ static int in_list(const char *list, int id)
         if ((p == list || p[-1] == ',') && (p[len] == ',' || p[len] == '\0'))
             return 1;
     return 0;
+}
+
+static void fetched_beyond(const struct obs *o, struct verdict *v)
+{
+    if (o->fetched_max > o->n || o->fetched_other)
+        fail(v, "the server saw requests for ids beyond N = %d (up to id %ld)", o->n,
+             o->fetched_max);
 }
 
 /* Every id fetched exactly once by the server's count, none beyond N. */
@@ -132,9 +140,7 @@ static void fetched_once(const struct obs *o, struct verdict *v, const char *twi
     else if (missing)
         fail(v, "ids never fetched: %d, the first is id %d (the server saw no request for it)",
              missing, first_missing);
-    if (o->fetched_max > o->n || o->fetched_other)
-        fail(v, "the server saw requests for ids beyond N = %d (up to id %ld)", o->n,
-             o->fetched_max);
+    fetched_beyond(o, v);
 }
 
 /* Every row in its own slot: res[i] holds id i + 1. */
@@ -177,32 +183,85 @@ void judge_results(const struct judge *jd, const struct obs *o, struct verdict *
     rows_ok(o, v, "", "");
 }
 
-/* The model's own means of concurrency, not another model's: a pool of
- * threads, W processes, P processes with a loop each. */
+/* Who fetched, by the server's SO_PEERCRED of each connection: how many
+ * distinct processes, and whether the graded process itself was one. */
+struct fetchers {
+    int known;    /* the timeline had pids to look at */
+    int distinct; /* processes that fetched, the graded one included */
+    int by_driver;
+    pid_t other; /* one process that was not the graded one */
+};
+
+static struct fetchers who_fetched(const struct obs *o)
+{
+    struct fetchers f = {0};
+    pid_t seen[512];
+    int nseen = 0;
+
+    for (int k = 0; o->log_ok && k < o->nlog; k++) {
+        pid_t pid = o->log[k].pid;
+        int known = 0;
+
+        if (pid <= 0)
+            continue;
+        f.known = 1;
+        if (pid == o->driver)
+            f.by_driver++;
+        else
+            f.other = pid;
+        for (int q = 0; q < nseen && !known; q++)
+            known = seen[q] == pid;
+        if (!known && nseen < 512)
+            seen[nseen++] = pid;
+    }
+    f.distinct = nseen;
+    return f;
+}
+
+/* The model's own means of concurrency, seen from outside: which processes
+ * the server saw connect, and how many threads /proc showed alive. */
 static void own_mechanism(const struct judge *jd, const struct obs *o, struct verdict *v)
 {
     const struct model_spec *m = jd->model;
-    long forks = o->calls[CALL_FORKS], threads = o->calls[CALL_STARTED];
-    long want = m->event_loop ? (o->procs < o->n ? o->procs : o->n) : workers(o);
+    struct fetchers f = who_fetched(o);
+    int want = m->event_loop ? (o->procs < o->n ? o->procs : o->n) : workers(o);
+    int threads = o->threads_peak - o->tasks_before;
 
-    if (!o->calls_seen)
-        fail(v, "the counts of threads and processes were not reported");
-    else if (m->threads && forks > 0)
-        fail(v, "the %s model forked %ld processes: its workers are threads", m->name, forks);
-    else if (m->forks && threads > HELPER_THREADS)
-        fail(v, "the %s model started %ld threads: its workers are processes (fork)", m->name,
-             threads);
-    else if (m->forks && forks < want)
-        fail(v, "only %ld processes were forked where the %s model runs %ld: %s", forks, m->name,
-             want,
+    if (!f.known || o->driver <= 0)
+        return; /* no pids (no sandbox's unix socket): nothing seen to judge by */
+    if (!m->forks && f.other)
+        fail(v,
+             "the server saw pages fetched by process %d, not by the graded process: the %s "
+             "model's workers are %s, not processes (fork)",
+             (int)f.other, m->name, m->threads ? "threads" : "transfers in one event loop");
+    else if (m->forks && f.by_driver)
+        fail(v,
+             "the parent process fetched %d pages itself: in the %s model the parent forks the "
+             "workers, collects their results and fetches nothing",
+             f.by_driver, m->name);
+    else if (m->forks && f.distinct != want)
+        fail(v, "the server saw %d processes fetch pages where the %s model runs %d: %s",
+             f.distinct, m->name, want,
              m->event_loop ? "P processes, each with its own event loop"
-                           : "a pool of W worker processes");
+                           : "a pool of W worker processes, each taking requests until none "
+                             "is left");
+    else if (m->threads && o->thread_samples && threads < want)
+        fail(v,
+             "at most %d threads were seen alive beside the main one (sampled from /proc while "
+             "crawl_run ran) for %d workers: a pool of W threads, all running at once",
+             threads, want);
+    else if (m->event_loop && !m->forks && threads > 1)
+        fail(v,
+             "%d threads were seen alive beside the main one while crawl_run ran: the %s model is "
+             "one event loop on one thread",
+             threads, m->name);
 }
 
 void judge_parallel(const struct judge *jd, const struct obs *o, struct verdict *v)
 {
     int w = workers(o);
-    double ideal = (double)((o->n + w - 1) / w) * delay_s(o);
+    double ideal =
+        o->plan_ok ? greedy_s(o->delays_ms, o->n, w) : (double)((o->n + w - 1) / w) * delay_s(o);
 
     if (!ran(o, v))
         return;
@@ -225,9 +284,23 @@ void judge_limit(const struct judge *jd, const struct obs *o, struct verdict *v)
 
     if (!ran(o, v))
         return;
+    struct fetchers f = who_fetched(o);
+
     if (o->peak > most)
         fail(v, "%ld requests were in flight at once; the limit is %d (-w %d)", o->peak, most,
              o->w);
+    else if (m->forks && !m->event_loop && f.distinct > most)
+        fail(v,
+             "the server saw %d processes fetch pages for %d workers: a pool of W processes, "
+             "not one per request",
+             f.distinct, most);
+    else if (o->procs && f.distinct > o->procs)
+        fail(v, "the server saw %d processes fetch pages for -p %d", f.distinct, o->procs);
+    else if (m->threads && o->threads_peak - o->tasks_before > most + HELPER_THREADS)
+        fail(v,
+             "%d threads were seen alive at once (from /proc) for %d workers: a pool of W "
+             "threads, not one per request",
+             o->threads_peak - o->tasks_before, most);
     else if (m->threads && o->calls[CALL_THREADS] > most + HELPER_THREADS)
         fail(v, "%ld threads were started for %d workers: a pool of W threads, not one per request",
              o->calls[CALL_THREADS], most);
@@ -256,11 +329,11 @@ void judge_unlimited(const struct judge *jd, const struct obs *o, struct verdict
 }
 
 /* A pool of w that hands out the next request as soon as a worker is free. */
-static double greedy_s(const long *delays_ms, int n, int w)
+double greedy_s(const long *delays_ms, int n, int w)
 {
-    double free_at[64] = {0}, end = 0;
+    double free_at[128] = {0}, end = 0;
 
-    w = w > 64 ? 64 : w;
+    w = w > 128 ? 128 : w < 1 ? 1 : w;
     for (int i = 0; i < n; i++) {
         int k = 0;
 
@@ -372,13 +445,13 @@ static double fixed_schedule_s(const long *delays_ms, int n, int w, int procs, c
 
 /* The judge picks the seed whose delays set the sliding window furthest
  * apart from every fixed schedule: computed, the same on every run. */
-long uneven_seed(int n, int w, int procs, long min_ms, long max_ms)
+long uneven_seed(long first, int n, int w, int procs, long min_ms, long max_ms)
 {
-    long delays[JUDGE_MAX_N], best_seed = 1;
+    long delays[JUDGE_MAX_N], best_seed = first;
     double best_gap = -1;
 
     n = n > JUDGE_MAX_N ? JUDGE_MAX_N : n;
-    for (long seed = 1; seed <= UNEVEN_SEEDS && n > 0 && w > 0; seed++) {
+    for (long seed = first; seed < first + UNEVEN_SEEDS && n > 0 && w > 0; seed++) {
         const char *name;
         double gap;
 
@@ -391,6 +464,21 @@ long uneven_seed(int n, int w, int procs, long min_ms, long max_ms)
         }
     }
     return best_seed;
+}
+
+/* From the first page asked to the last one answered, by the server's
+ * clock (the program's start-up is not the schedule's); else the wall. */
+static double server_span(const struct obs *o)
+{
+    double first = 0, last = 0;
+
+    for (int k = 0; o->log_ok && k < o->nlog; k++) {
+        if (!first || o->log[k].start_s < first)
+            first = o->log[k].start_s;
+        if (o->log[k].end_s > last)
+            last = o->log[k].end_s;
+    }
+    return first && last > first ? last - first : o->wall_s;
 }
 
 void judge_uneven(const struct judge *jd, const struct obs *o, struct verdict *v)
@@ -410,12 +498,13 @@ void judge_uneven(const struct judge *jd, const struct obs *o, struct verdict *v
     greedy = greedy_s(o->delays_ms, o->n, workers(o));
     fixed = fixed_schedule_s(o->delays_ms, o->n, workers(o), o->procs, &name);
     bound = greedy + (fixed - greedy) / 2; /* halfway: the window on one side, the rest beyond */
-    if (o->wall_s > bound)
+    if (server_span(o) > bound)
         fail(v,
-             "took %.2f s; a pool that gives a worker the next request as soon as it is free "
+             "the server saw pages asked for %.2f s; a pool that gives a worker the next request "
+             "as soon as it is free "
              "takes %.2f s here, and even the best schedule fixed in advance or in rounds (%s) "
              "%.2f s: hand out work one request at a time, as each worker comes free",
-             o->wall_s, greedy, name, fixed);
+             server_span(o), greedy, name, fixed);
 }
 
 void judge_http_errors(const struct judge *jd, const struct obs *o, struct verdict *v)
@@ -491,27 +580,67 @@ void judge_refused(const struct judge *jd, const struct obs *o, struct verdict *
              o->wall_s);
 }
 
+/* How long the client let each stalled attempt wait, by the server's
+ * clock: from its head to the client's hang-up. */
+static void stalls_given_up(const struct obs *o, struct verdict *v)
+{
+    double limit = (double)o->job->timeout_ms / 1000.0;
+
+    for (int k = 0; k < o->nlog; k++) {
+        const struct srv_rec *r = &o->log[k];
+        double waited = r->end_s - r->start_s;
+
+        if (!in_list(o->job->stall_ids, r->id))
+            continue;
+        if (r->end == 'a')
+            fail(v,
+                 "id %d waited for its page until the server answered after %.1f s: with "
+                 "--timeout-ms %ld the transfer gives up after %.2f s (CURLOPT_TIMEOUT_MS on "
+                 "every transfer)",
+                 r->id, waited, o->job->timeout_ms, limit);
+        else if (waited > limit + (limit > 1 ? limit : 1) * 0.5 + 0.25)
+            fail(v,
+                 "id %d was given up only %.2f s after it was asked (--timeout-ms %ld), while "
+                 "other transfers went on: the timeout is each transfer's own, not a timer of the "
+                 "whole loop that restarts whenever something happens",
+                 r->id, waited, o->job->timeout_ms);
+        else if (waited < limit * 0.8 - 0.05)
+            fail(v, "id %d was given up after %.2f s, before its --timeout-ms %ld", r->id, waited,
+                 o->job->timeout_ms);
+    }
+}
+
 void judge_timeout(const struct judge *jd, const struct obs *o, struct verdict *v)
 {
-    int w = workers(o);
-    double each = (double)o->job->timeout_ms / 1000.0;
-    double ideal = (double)((o->n + w - 1) / w) * each;
-
     (void)jd;
     if (!ran(o, v))
         return;
-    all_failed(o, v, "although the server answers only after 3 s");
-    for (int id = 1; id <= o->n; id++)
-        if (o->fetched[id] > 1)
+    rows_in_place(o, v);
+    for (int id = 1; id <= o->n; id++) {
+        const struct row *r = &o->rows[id - 1];
+        int stalled = in_list(o->job->stall_ids, id);
+
+        if (stalled && row_ok(r))
+            fail(v,
+                 "the row of id %d says success, but its page never came within --timeout-ms "
+                 "%ld: a transfer slower than the timeout fails",
+                 id, o->job->timeout_ms);
+        else if (!stalled && !row_ok(r))
+            fail(v,
+                 "id %d was answered within %ld ms, well inside --timeout-ms %ld, but its row "
+                 "says \"%s\": the timeout is per request, not one deadline for the whole job",
+                 id, o->plan_ok ? o->delays_ms[id - 1] : o->job->delay_max, o->job->timeout_ms,
+                 r->error);
+        else if (o->fetched[id] != 1)
             fail(v,
                  "id %d was requested %d times: a request that timed out is a failed row (only "
                  "--retries asks again, and this job has none)",
                  id, o->fetched[id]);
-    if (o->wall_s > 2 * ideal + SLACK_S + 1)
-        fail(v,
-             "took %.2f s: each request should give up after --timeout-ms %ld (about %.2f s "
-             "in all): is job->timeout_ms applied to every transfer?",
-             o->wall_s, o->job->timeout_ms, ideal);
+    }
+    if (!o->log_ok)
+        fail(v, "the judge could not read its server's timeline (not your fault: tell your "
+                "teacher)");
+    stalls_given_up(o, v);
 }
 
 void judge_empty(const struct judge *jd, const struct obs *o, struct verdict *v)
@@ -695,4 +824,291 @@ void judge_sanitizer(const struct judge *jd, const struct obs *o, struct verdict
              o->calls[CALL_SANITIZER]);
     else
         ran(o, v);
+}
+
+/* ---- retries: each request tried exactly as often as the policy allows ---- */
+
+/* What the server does with every attempt at id in this job, and the
+ * attempts the policy (common/fetch.c) allows: a 5xx, a cut transfer or a
+ * timeout is retried up to --retries more times; a wrong page and a good
+ * one are final. */
+static int attempts_due(const struct obs *o, int id, const char **what)
+{
+    const struct job_shape *j = o->job;
+
+    *what = in_list(j->fail_ids, id)    ? "HTTP 500"
+            : in_list(j->cut_ids, id)   ? "a transfer cut short"
+            : in_list(j->stall_ids, id) ? "no answer within --timeout-ms"
+            : in_list(j->wrong_ids, id) ? "another id's page"
+                                        : NULL;
+    if (*what && !in_list(j->wrong_ids, id))
+        return 1 + j->retries;
+    return 1;
+}
+
+/* The backoff fetch.c may sleep before attempt k + 1, at most. */
+static double backoff_max_s(int k)
+{
+    double wait = 0.050;
+
+    for (int q = 1; q < k && wait < 1.0; q++)
+        wait *= 2;
+    return wait > 1.0 ? 1.0 : wait;
+}
+
+/* A pool that keeps every worker busy, each request taking all its
+ * attempts (a stall: the timeout) and the longest backoffs between. */
+static double faults_ideal_s(const struct obs *o)
+{
+    long *busy = calloc((size_t)o->n + 1, sizeof *busy);
+    double ideal;
+
+    if (!busy)
+        return 1e9;
+    for (int id = 1; id <= o->n; id++) {
+        const char *what;
+        int tries = attempts_due(o, id, &what);
+        long each = in_list(o->job->stall_ids, id) ? o->job->timeout_ms
+                    : o->plan_ok                   ? o->delays_ms[id - 1]
+                                                   : o->job->delay_max;
+
+        busy[id - 1] = each * tries;
+        for (int k = 1; k < tries; k++)
+            busy[id - 1] += (long)(backoff_max_s(k) * 1000);
+    }
+    ideal = greedy_s(busy, o->n, workers(o));
+    free(busy);
+    return ideal;
+}
+
+static void tried_as_allowed(const struct obs *o, struct verdict *v)
+{
+    for (int id = 1; id <= o->n; id++) {
+        const char *what;
+        int due = attempts_due(o, id, &what), got = o->fetched[id];
+
+        if (got == due)
+            continue;
+        if (got == 0)
+            fail(v, "id %d was never requested: every request is made", id);
+        else if (!what)
+            fail(v,
+                 "id %d was answered with its own page at once, yet requested %d times: a "
+                 "success is final",
+                 id, got);
+        else if (due == 1)
+            fail(v,
+                 "id %d got %s and was requested %d times: a wrong page would come again, it is "
+                 "not worth a retry (only a 5xx, a dropped or cut transfer and a timeout are)",
+                 id, what, got);
+        else if (got < due)
+            fail(v,
+                 "id %d got %s at every attempt but was tried only %d times: --retries %d allows "
+                 "%d attempts for it (is the retry count per request? is this failure retried?)",
+                 id, what, got, o->job->retries, due);
+        else
+            fail(v, "id %d got %s and was tried %d times: --retries %d allows at most %d", id, what,
+                 got, o->job->retries, due);
+    }
+}
+
+void judge_retries(const struct judge *jd, const struct obs *o, struct verdict *v)
+{
+    double ideal;
+
+    (void)jd;
+    if (!ran(o, v))
+        return;
+    tried_as_allowed(o, v);
+    rows_in_place(o, v);
+    for (int id = 1; id <= o->n; id++) {
+        const struct row *r = &o->rows[id - 1];
+        const char *what;
+
+        attempts_due(o, id, &what);
+        if (what && row_ok(r))
+            fail(v, "the row of id %d says success, but the server gave it %s every time", id,
+                 what);
+        else if (!what && !row_ok(r))
+            fail(v, "id %d was answered with its own page, but its row says \"%s\"", id, r->error);
+        else if (in_list(o->job->fail_ids, id) && r->status != 500)
+            fail(v,
+                 "the server answered id %d with HTTP 500 (every attempt), but its row says "
+                 "status %d: the row holds what the last attempt got",
+                 id, r->status);
+    }
+    fetched_beyond(o, v);
+    ideal = faults_ideal_s(o);
+    if (o->wall_s > 1.5 * ideal + SLACK_S + 0.5)
+        fail(v,
+             "took %.2f s; with these failures, timeouts and backoffs a pool that keeps every "
+             "worker busy takes about %.2f s: does one request's retry or backoff hold up the "
+             "others?",
+             o->wall_s, ideal);
+}
+
+/* ---- no_idle: the server's own timeline, a worker never idle while work waits ---- */
+
+struct tick {
+    double t;
+    int inflight, pending, backoff; /* changes at t */
+};
+
+static int tick_cmp(const void *a, const void *b)
+{
+    double x = ((const struct tick *)a)->t, y = ((const struct tick *)b)->t;
+
+    return (x > y) - (x < y);
+}
+
+/* The changes at each instant: a request starts (a first attempt takes
+ * one from the pending), ends, or waits out a backoff until its next. */
+static int timeline(const struct obs *o, struct tick *t)
+{
+    int nt = 0;
+
+    for (int k = 0; k < o->nlog; k++) {
+        const struct srv_rec *r = &o->log[k];
+        double end = r->end_s > 0 ? r->end_s : o->t_end;
+
+        t[nt++] = (struct tick){r->start_s, 1, r->attempt == 1 ? -1 : 0, 0};
+        t[nt++] = (struct tick){end, -1, 0, 0};
+        for (int q = k + 1; q < o->nlog; q++) { /* its next attempt: a backoff between */
+            if (o->log[q].id == r->id && o->log[q].attempt == r->attempt + 1) {
+                t[nt++] = (struct tick){end, 0, 0, 1};
+                t[nt++] = (struct tick){o->log[q].start_s, 0, 0, -1};
+                break;
+            }
+        }
+    }
+    qsort(t, (size_t)nt, sizeof *t, tick_cmp);
+    return nt;
+}
+
+/* Worker-seconds left idle while a request waited to start (a worker in
+ * a retry's backoff counts as busy); *longest: the longest such stretch. */
+static double idle_while_waiting(const struct obs *o, int w, double *longest, double *at)
+{
+    struct tick *t = malloc(sizeof *t * (size_t)(4 * o->nlog + 1));
+    int nt, inflight = 0, pending = o->n, backoff = 0;
+    double idle = 0, since = -1;
+
+    *longest = 0;
+    if (!t)
+        return 0;
+    nt = timeline(o, t);
+    for (int k = 0; k < nt; k++) {
+        double dt = k + 1 < nt ? t[k + 1].t - t[k].t : 0;
+        int room, deficit;
+
+        inflight += t[k].inflight;
+        pending += t[k].pending;
+        backoff += t[k].backoff;
+        room = w - backoff < inflight + pending ? w - backoff : inflight + pending;
+        deficit = room > inflight ? room - inflight : 0;
+        idle += deficit * dt;
+        if (deficit && since < 0)
+            since = t[k].t;
+        if (!deficit && since >= 0) {
+            if (t[k].t - since > *longest) {
+                *longest = t[k].t - since;
+                *at = since - t[0].t;
+            }
+            since = -1;
+        }
+    }
+    free(t);
+    return idle;
+}
+
+void judge_no_idle(const struct judge *jd, const struct obs *o, struct verdict *v)
+{
+    int w = workers(o);
+    double longest = 0, at = 0, idle, span;
+
+    (void)jd;
+    if (!ran(o, v))
+        return;
+    if (!o->log_ok) {
+        fail(v, "the judge could not read its server's timeline (not your fault: tell your "
+                "teacher)");
+        return;
+    }
+    if (o->nlog == 0 || w == 0)
+        return; /* nothing fetched: results and parallel say so */
+    span = server_span(o);
+    idle = idle_while_waiting(o, w, &longest, &at) / w;
+    if (idle > 0.3 + 0.15 * span)
+        fail(v,
+             "the server saw workers sit idle while requests were still waiting to start: %.2f s "
+             "of %d workers' time in a run of %.2f s (the longest stretch %.2f s, %.2f s in): "
+             "a worker that is free takes the next request at once, whatever the others do",
+             idle * w, w, span, longest, at);
+}
+
+/* ---- second_run: crawl_run called twice in one process ---- */
+
+void judge_second_run(const struct judge *jd, const struct obs *o, struct verdict *v)
+{
+    (void)jd;
+    if (!ran(o, v))
+        return;
+    for (int id = 1; id <= o->n; id++) {
+        if (o->fetched[id] < 2)
+            fail(v,
+                 "crawl_run was called twice in one process, and id %d was fetched %d time%s in "
+                 "all: the second call did not do the work again. State left from the first call "
+                 "(a static index or counter never reset, a flag that says \"done\")?",
+                 id, o->fetched[id], o->fetched[id] == 1 ? "" : "s");
+        else if (o->fetched[id] > 2)
+            fail(v, "crawl_run was called twice, and id %d was fetched %d times in all", id,
+                 o->fetched[id]);
+    }
+    rows_ok(o, v, "", "");
+    if (v->pass && o->first_bad > 0)
+        fail(v, "the first of two calls of crawl_run left %d rows failed or misplaced",
+             o->first_bad);
+}
+
+/* ---- caller_state: nothing of the caller's is touched ---- */
+
+static const char *const SIG_FIELD[3] = {"blocked", "ignored", "caught (a handler)"};
+
+/* The first signal whose bit differs in two /proc hex masks; 0 if none.
+ * Only the classic signals: from 32 on, the C library's threads install
+ * handlers of their own (SIGCANCEL, SIGSETXID) when they first start. */
+static int first_changed(const char *a, const char *b)
+{
+    unsigned long long x = strtoull(a, NULL, 16), y = strtoull(b, NULL, 16);
+
+    for (int sig = 1; sig < 32; sig++)
+        if (((x ^ y) >> (sig - 1)) & 1)
+            return sig;
+    return 0;
+}
+
+void judge_caller_state(const struct judge *jd, const struct obs *o, struct verdict *v)
+{
+    (void)jd;
+    if (!ended(o, v))
+        return;
+    for (int k = 0; k < 3; k++) {
+        int sig = first_changed(o->sig_before[k], o->sig_after[k]);
+
+        if (sig)
+            fail(v,
+                 "signal %d (%s) was %s%s before crawl_run and %s%s after it: leave the "
+                 "caller's signal handling as it was (restore a handler, a SIG_IGN or a mask "
+                 "you change)",
+                 sig, strsignal(sig),
+                 strtoull(o->sig_before[k], NULL, 16) >> (sig - 1) & 1 ? "" : "not ", SIG_FIELD[k],
+                 strtoull(o->sig_after[k], NULL, 16) >> (sig - 1) & 1 ? "" : "not ", SIG_FIELD[k]);
+    }
+    if (o->job->env && strstr(o->job->env, "CALLER") && o->nkids_before == 0)
+        fail(v, "the judge's own child of the caller was not there (not your fault: tell your "
+                "teacher)");
+    else if (o->kids_kept < o->nkids_before)
+        fail(v, "the caller had a child of its own before crawl_run, and it was gone (reaped) when "
+                "crawl_run returned: wait(NULL) or waitpid(-1, ...) takes any child; wait for the "
+                "ones you forked, each by its pid");
 }

@@ -12,13 +12,18 @@
  * Usage: see help() below. tests/grade.sh is its only intended caller. */
 #include "judge.h"
 
+#include "delay_plan.h"
+
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,54 +38,231 @@ static const struct model_spec MODELS[] = {
 };
 
 /* ---- the jobs ----
- * Irregular on purpose: N not a multiple of W, W = 1, W > N, failures on
- * more requests than workers, uneven delays. Serial runs fewer requests
- * (nserial) so its staircase stays short. */
-static const struct job_shape JOBS[] = {
-    /* name        flavor     n  nserial w  delay (ms)  timeout  fail ids  wrong  what */
-    {"regular", FLAVOR_PLAIN, 24, 8, 8, 60, 60, 10000, "", "", 0, "24 requests on 8 workers"},
-    {"ragged", FLAVOR_PLAIN, 23, 7, 5, 60, 60, 10000, "", "", 0,
-     "23 requests on 5 workers (N not a multiple of W)"},
-    {"one_worker", FLAVOR_PLAIN, 5, 5, 1, 40, 40, 10000, "", "", 0, "5 requests on 1 worker"},
-    {"more_workers", FLAVOR_PLAIN, 5, 5, 9, 60, 60, 10000, "", "", 0,
-     "5 requests on 9 workers (W > N)"},
-    {"single", FLAVOR_PLAIN, 1, 1, 4, 40, 40, 10000, "", "", 0, "1 request on 4 workers"},
-    {"empty", FLAVOR_PLAIN, 0, 0, 4, 40, 40, 10000, "", "", 0, "0 requests"},
-    {"uneven", FLAVOR_PLAIN, 24, 0, 4, 50, 600, 10000, "", "", 0,
-     "24 requests on 4 workers, each id delayed differently (50-600 ms)"},
-    {"unlimited", FLAVOR_PLAIN, 40, 0, 0, 300, 300, 10000, "", "", 0,
-     "40 requests with -w 0 (no limit)"},
-    {"errors", FLAVOR_PLAIN, 13, 9, 4, 40, 40, 10000, "3,5,7,9,11", "", 0,
-     "13 requests on 4 workers; ids 3, 5, 7, 9, 11 answer HTTP 500 (more than W)"},
-    {"wrong", FLAVOR_PLAIN, 13, 9, 4, 40, 40, 10000, "", "5", 0,
-     "13 requests on 4 workers; id 5 is answered with the page of another id"},
-    {"refused", FLAVOR_PLAIN, 9, 4, 4, 0, 0, 10000, "", "", 1,
-     "9 requests on 4 workers, nothing listening"},
-    {"timeout", FLAVOR_PLAIN, 9, 4, 4, 3000, 3000, 150, "", "", 0,
-     "9 requests on 4 workers, --timeout-ms 150, pages delayed 3 s"},
-    /* 200: under the hooks' cap of 256 threads, so a thread per request
-     * loses the limit check here, not every id past the cap */
-    {"contention", FLAVOR_PLAIN, 200, 0, 16, 0, 2, 10000, "", "", 0,
-     "200 requests on 16 workers, answered at once (the claims collide)"},
-    {"asan_regular", FLAVOR_ASAN, 24, 8, 8, 40, 40, 10000, "", "", 0,
-     "24 requests on 8 workers, AddressSanitizer build"},
-    {"asan_faults", FLAVOR_ASAN, 13, 9, 4, 40, 40, 10000, "3,7,9,11", "5", 0,
-     "13 requests with failures, AddressSanitizer build"},
-    {"asan_timeout", FLAVOR_ASAN, 9, 4, 4, 3000, 3000, 150, "", "", 0,
-     "9 requests that time out, AddressSanitizer build"},
-    {"tsan_regular", FLAVOR_TSAN, 24, 8, 8, 40, 40, 10000, "", "", 0,
-     "24 requests on 8 workers, ThreadSanitizer build"},
-    {"tsan_ragged", FLAVOR_TSAN, 23, 7, 5, 40, 40, 10000, "", "", 0,
-     "23 requests on 5 workers, ThreadSanitizer build"},
-    {"tsan_faults", FLAVOR_TSAN, 13, 9, 4, 40, 40, 10000, "3,7,9,11", "5", 0,
-     "13 requests with failures, ThreadSanitizer build (the error paths)"},
+ * Every grading draws its jobs' shapes (N, W, delays, which ids fail and
+ * how) from one seed, printed, so a mistake that shows only in some shapes
+ * meets a new one each time and a grading can be replayed (--seed). The
+ * bounds keep each shape irregular (N not a multiple of W, W = 1, W > N,
+ * more failures than workers) and a whole grading under ~30 s. */
+static const struct job_shape BASE[] = {
+    {.name = "regular"},
+    {.name = "ragged"},
+    {.name = "one_worker"},
+    {.name = "more_workers"},
+    {.name = "single"},
+    {.name = "empty"},
+    {.name = "uneven"},
+    {.name = "unlimited"},
+    {.name = "errors"},
+    {.name = "wrong"},
+    {.name = "refused"},
+    {.name = "timeout"},
+    {.name = "contention"},
+    {.name = "large"},
+    {.name = "faults"},
+    {.name = "twice"},
+    {.name = "caller"},
+    {.name = "asan_regular", .flavor = FLAVOR_ASAN},
+    {.name = "asan_faults", .flavor = FLAVOR_ASAN},
+    {.name = "asan_timeout", .flavor = FLAVOR_ASAN},
+    {.name = "tsan_regular", .flavor = FLAVOR_TSAN},
+    {.name = "tsan_ragged", .flavor = FLAVOR_TSAN},
+    {.name = "tsan_faults", .flavor = FLAVOR_TSAN},
 };
-#define NJOBS (sizeof JOBS / sizeof JOBS[0])
+#define NJOBS (sizeof BASE / sizeof BASE[0])
+
+static uint64_t rng_state;
+static int even_pools; /* hybrid: W is split between two processes */
+
+/* A whole number in [lo, hi], from the grading's seed. */
+static int rnd(int lo, int hi)
+{
+    return hi <= lo ? lo : lo + (int)(dplan_mix(rng_state++) % (uint64_t)(hi - lo + 1));
+}
+
+/* A pool's size in [lo, hi]; even where two processes share it. */
+static int pool(int lo, int hi)
+{
+    int w = rnd(lo, hi);
+
+    return even_pools && w > 2 ? w - w % 2 : w;
+}
+
+/* count distinct ids of 1..n, none already in taken[], as "3,9,4" (and
+ * marked in taken[]). */
+static void pick_ids(char *out, int n, int count, char *taken)
+{
+    size_t len = 0;
+
+    out[0] = '\0';
+    for (int k = 0, tries = 0; k < count && tries < 1000; tries++) {
+        int id = rnd(1, n);
+
+        if (taken[id] || len + 12 > JUDGE_IDS_MAX)
+            continue;
+        taken[id] = 1;
+        len += (size_t)snprintf(out + len, JUDGE_IDS_MAX - len, "%s%d", len ? "," : "", id);
+        k++;
+    }
+}
+
+static void describe(struct job_shape *j, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void describe(struct job_shape *j, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(j->what, sizeof j->what, fmt, ap);
+    va_end(ap);
+}
+
+/* A job with faults mixed in at random ids: 500s, cut transfers, stalls
+ * (timeouts) and wrong pages among good ones, retried up to R times. */
+static void draw_faults(struct job_shape *j, int serial)
+{
+    char taken[JUDGE_MAX_N + 1] = {0};
+
+    j->n = serial || j->flavor != FLAVOR_PLAIN ? rnd(8, 12) : rnd(16, 30);
+    j->w = pool(3, 6);
+    j->delay_min = 20;
+    j->delay_max = 80;
+    j->retries = rnd(1, 2);
+    j->timeout_ms = rnd(300, 400);
+    pick_ids(j->fail_ids, j->n, j->n / 6 + 1, taken);
+    pick_ids(j->cut_ids, j->n, j->n / 8 + 1, taken);
+    pick_ids(j->stall_ids, j->n, serial ? 1 : rnd(1, 2), taken);
+    pick_ids(j->wrong_ids, j->n, rnd(1, 2), taken);
+    describe(j,
+             "%d requests on %d workers, --retries %d, --timeout-ms %ld; ids %s answer 500, %s are "
+             "cut short, %s never answer, %s get another id's page",
+             j->n, j->w, j->retries, j->timeout_ms, j->fail_ids, j->cut_ids, j->stall_ids,
+             j->wrong_ids);
+}
+
+/* Some pages fast, some never answered: each stalled one must fail after
+ * its own --timeout-ms while the fast ones go on and succeed. */
+static void draw_timeout(struct job_shape *j, int serial)
+{
+    char taken[JUDGE_MAX_N + 1] = {0};
+
+    int small = serial || j->flavor != FLAVOR_PLAIN; /* the sanitizers only see the paths */
+
+    j->n = small ? rnd(5, 7) : rnd(16, 22);
+    j->w = pool(3, 5);
+    j->delay_min = small ? 50 : 150;
+    j->delay_max = small ? 150 : 300;
+    j->timeout_ms = rnd(400, 500);
+    /* stalled early, so a timer that restarts with every finished transfer
+     * (a loop's idle timer) keeps them waiting long after --timeout-ms */
+    pick_ids(j->stall_ids, small ? 3 : j->w + 2, small ? 2 : rnd(2, 3), taken);
+    describe(j,
+             "%d requests on %d workers, --timeout-ms %ld; ids %s never answer in time, the "
+             "others within %ld-%ld ms",
+             j->n, j->w, j->timeout_ms, j->stall_ids, j->delay_min, j->delay_max);
+}
+
+static void draw_plain(struct job_shape *j, int serial)
+{
+    const char *name = j->name + (j->flavor == FLAVOR_PLAIN ? 0 : 5);
+    char taken[JUDGE_MAX_N + 1] = {0};
+
+    j->timeout_ms = 10000;
+    j->delay_min = j->delay_max = rnd(40, 80);
+    if (strcmp(name, "regular") == 0) {
+        j->w = pool(4, 10);
+        j->n = serial ? rnd(5, 9) : j->w * rnd(2, 3);
+        describe(j, "%d requests on %d workers, %ld ms each", j->n, j->w, j->delay_min);
+    } else if (strcmp(name, "twice") == 0 || strcmp(name, "caller") == 0) {
+        j->n = rnd(5, 10), j->w = pool(2, 4);
+        describe(j, "%d requests on %d workers, %ld ms each%s", j->n, j->w, j->delay_min,
+                 name[0] == 't' ? ", crawl_run called twice in one process"
+                                : ", the caller has a child of its own");
+    } else if (strcmp(name, "ragged") == 0) {
+        j->w = pool(3, 7);
+        j->n = serial ? rnd(5, 8) : j->w * rnd(2, 4) + rnd(1, j->w - 1);
+        describe(j, "%d requests on %d workers (N not a multiple of W), %ld ms each", j->n, j->w,
+                 j->delay_min);
+    } else if (strcmp(name, "one_worker") == 0) {
+        j->n = rnd(3, 6), j->w = 1;
+        describe(j, "%d requests on 1 worker", j->n);
+    } else if (strcmp(name, "more_workers") == 0) {
+        j->n = rnd(3, 6), j->w = j->n + rnd(1, 5);
+        j->w += even_pools && j->w % 2; /* still more than N once split in two */
+        describe(j, "%d requests on %d workers (W > N)", j->n, j->w);
+    } else if (strcmp(name, "single") == 0) {
+        j->n = 1, j->w = pool(2, 6);
+        describe(j, "1 request on %d workers", j->w);
+    } else if (strcmp(name, "empty") == 0) {
+        j->n = 0, j->w = 4;
+        describe(j, "0 requests");
+    } else if (strcmp(name, "uneven") == 0) {
+        j->n = rnd(20, 28), j->w = pool(3, 5), j->delay_min = 50, j->delay_max = 600;
+        j->skip = serial;
+        describe(j, "%d requests on %d workers, each id delayed differently (50-600 ms)", j->n,
+                 j->w);
+    } else if (strcmp(name, "unlimited") == 0) {
+        j->n = rnd(30, 60), j->w = 0, j->delay_min = j->delay_max = 300;
+        describe(j, "%d requests with -w 0 (no limit), 300 ms each", j->n);
+    } else if (strcmp(name, "errors") == 0) {
+        j->n = serial ? rnd(7, 10) : rnd(11, 16), j->w = pool(3, 5);
+        pick_ids(j->fail_ids, j->n, serial ? 3 : j->w + rnd(1, 2), taken);
+        describe(j, "%d requests on %d workers; ids %s answer HTTP 500 (more than W)", j->n, j->w,
+                 j->fail_ids);
+    } else if (strcmp(name, "wrong") == 0) {
+        j->n = serial ? rnd(7, 10) : rnd(11, 16), j->w = pool(3, 5);
+        pick_ids(j->wrong_ids, j->n, rnd(1, 2), taken);
+        describe(j, "%d requests on %d workers; ids %s are answered with another id's page", j->n,
+                 j->w, j->wrong_ids);
+    } else if (strcmp(name, "refused") == 0) {
+        j->n = serial ? 4 : rnd(6, 10), j->w = pool(3, 5), j->refused = 1;
+        describe(j, "%d requests on %d workers, nothing listening", j->n, j->w);
+    } else if (strcmp(name, "contention") == 0) {
+        /* under the hooks' cap of 256 threads, so a thread per request
+         * loses the limit check here, not every id past the cap */
+        j->n = 200, j->w = pool(12, 20), j->delay_min = 0, j->delay_max = 2, j->skip = serial;
+        describe(j, "200 requests on %d workers, answered at once (the claims collide)", j->w);
+    } else if (strcmp(name, "large") == 0) {
+        j->n = serial ? rnd(150, 250) : rnd(1000, 2000);
+        j->w = serial ? 1 : pool(50, 100), j->delay_min = serial ? 1 : 20;
+        j->delay_max = serial ? 3 : 60;
+        describe(j, "%d requests on %d workers, %ld-%ld ms each (a class-sized job)", j->n, j->w,
+                 j->delay_min, j->delay_max);
+    }
+}
+
+/* Every job's shape for this model, from the grading's seed. */
+static void jobs_draw(struct judge *jd)
+{
+    int serial = !jd->model->pool;
+
+    jd->njobs = NJOBS;
+    even_pools = jd->model->forks && jd->model->event_loop;
+    for (size_t k = 0; k < NJOBS; k++) {
+        struct job_shape *j = &jd->jobs[k];
+        const char *name = BASE[k].name;
+
+        *j = BASE[k];
+        rng_state = dplan_hash(jd->seed, k + 1); /* one job's shape does not move another's */
+        if (strstr(name, "faults"))
+            draw_faults(j, serial);
+        else if (strstr(name, "timeout"))
+            draw_timeout(j, serial);
+        else
+            draw_plain(j, serial);
+        if (strcmp(name, "twice") == 0)
+            j->env = "JUDGE_TWICE=1";
+        else if (strcmp(name, "caller") == 0)
+            j->env = "JUDGE_CALLER=1";
+        if (j->flavor != FLAVOR_PLAIN)
+            snprintf(j->what + strlen(j->what), sizeof j->what - strlen(j->what), ", %s build",
+                     j->flavor == FLAVOR_ASAN ? "AddressSanitizer" : "ThreadSanitizer");
+    }
+}
 
 /* Does this job apply to this model? */
 static int job_applies(const struct job_shape *j, const struct model_spec *m)
 {
-    if (!m->pool && (strcmp(j->name, "uneven") == 0 || strcmp(j->name, "contention") == 0))
+    if (j->skip)
         return 0;
     if (strcmp(j->name, "unlimited") == 0)
         return m->event_loop;
@@ -95,9 +277,10 @@ static int job_applies(const struct job_shape *j, const struct model_spec *m)
  * already failed there) and judges the jobs that finished; it fails only
  * when none did. So one mistake costs the points of its own checks. */
 static const struct check CHECKS[] = {
-    {"results", "regular,ragged,contention", 0, judge_results},
+    {"results", "regular,ragged,contention,large", 0, judge_results},
     {"parallel", "regular,ragged", 0, judge_parallel},
-    {"limit", "regular,ragged,one_worker,more_workers,uneven,contention,errors", 1, judge_limit},
+    {"limit", "regular,ragged,one_worker,more_workers,uneven,contention,errors,large,faults", 1,
+     judge_limit},
     {"unlimited", "unlimited", 0, judge_unlimited},
     {"uneven", "uneven", 0, judge_uneven},
     {"http_errors", "errors", 0, judge_http_errors},
@@ -112,10 +295,14 @@ static const struct check CHECKS[] = {
     {"children_reaped", HYGIENE_JOBS, 1, judge_children_reaped},
     {"fds_closed", HYGIENE_JOBS, 1, judge_fds_closed},
     {"easy_handles", HYGIENE_JOBS, 1, judge_easy_handles},
-    {"cpu", "uneven,regular", 1, judge_cpu},
-    {"exclusion", "contention,regular,ragged", 1, judge_exclusion},
+    {"cpu", "uneven,regular,large", 1, judge_cpu},
+    {"exclusion", "contention,regular,ragged,large", 1, judge_exclusion},
     {"memory", "asan_regular,asan_faults,asan_timeout", 1, judge_sanitizer},
     {"race", "tsan_regular,tsan_ragged,tsan_faults", 1, judge_sanitizer},
+    {"retries", "faults", 0, judge_retries},
+    {"no_idle", "regular,ragged,uneven,faults", 1, judge_no_idle},
+    {"second_run", "twice", 0, judge_second_run},
+    {"caller_state", "caller,regular,errors", 1, judge_caller_state},
 };
 #define NCHECKS (sizeof CHECKS / sizeof CHECKS[0])
 
@@ -151,9 +338,11 @@ static void help(void)
 {
     printf("usage: grade-judge --model MODEL --server DELAY-SERVER --work DIR\n"
            "                   [--plain BIN] [--asan BIN] [--tsan BIN]\n"
-           "                   [--sandbox auto|require|off] [--verbose] CHECK...\n"
+           "                   [--sandbox auto|require|off] [--seed N] [--verbose] CHECK...\n"
            "Run a graded binary on the jobs the CHECKs need, each in a sandbox against\n"
            "its own delay-server, and print CHECK <name> PASS|FAIL <why>|SKIP <why>.\n"
+           "The jobs' shapes are drawn from --seed (default: a random one), printed\n"
+           "first as SEED N, so a grading can be replayed.\n"
            "Exit status: 0 the checks ran (whatever their verdicts), 2 bad usage,\n"
            "3 the judge itself could not work (no server, no work folder).\n");
 }
@@ -183,11 +372,17 @@ static int usage(const char *why)
 static int parse_args(int argc, char **argv, struct judge *jd)
 {
     static const struct option opts[] = {
-        {"model", required_argument, NULL, 'm'},   {"server", required_argument, NULL, 's'},
-        {"work", required_argument, NULL, 'd'},    {"plain", required_argument, NULL, 'P'},
-        {"asan", required_argument, NULL, 'A'},    {"tsan", required_argument, NULL, 'T'},
-        {"sandbox", required_argument, NULL, 'x'}, {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"model", required_argument, NULL, 'm'},
+        {"server", required_argument, NULL, 's'},
+        {"work", required_argument, NULL, 'd'},
+        {"plain", required_argument, NULL, 'P'},
+        {"asan", required_argument, NULL, 'A'},
+        {"tsan", required_argument, NULL, 'T'},
+        {"sandbox", required_argument, NULL, 'x'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"seed", required_argument, NULL, 'S'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     int c;
 
@@ -222,6 +417,16 @@ static int parse_args(int argc, char **argv, struct judge *jd)
         case 'v':
             jd->verbose = 1;
             break;
+        case 'S': {
+            char *end;
+
+            errno = 0;
+            jd->seed = strtoul(optarg, &end, 10);
+            if (errno || *end || optarg[0] < '0' || optarg[0] > '9')
+                return usage("--seed is a whole number");
+            jd->has_seed = 1;
+            break;
+        }
         case 'h':
             help();
             exit(0);
@@ -268,8 +473,8 @@ static void give_up_after(struct judge *jd, const struct obs *o)
 /* The observation of a job, run once however many checks look at it. */
 static struct obs *observe(struct judge *jd, const struct job_shape *j)
 {
-    for (size_t k = 0; k < NJOBS; k++) {
-        if (&JOBS[k] != j)
+    for (size_t k = 0; k < jd->njobs; k++) {
+        if (&jd->jobs[k] != j)
             continue;
         if (!jd->obs[k].done) {
             if (!jd->bin[j->flavor]) {
@@ -299,8 +504,8 @@ static int job_finished(const struct obs *o)
  * not the points of the checks that nothing-at-all would pass. */
 static int fetched_anything(struct judge *jd)
 {
-    observe(jd, &JOBS[0]);
-    for (size_t k = 0; k < NJOBS; k++) {
+    observe(jd, &jd->jobs[0]);
+    for (size_t k = 0; k < jd->njobs; k++) {
         const struct obs *o = &jd->obs[k];
 
         if (o->done && (o->requests > 0 || o->aborted > 0 || o->fetched_max > 0))
@@ -339,7 +544,7 @@ static void run_check(struct judge *jd, const char *name)
         return;
     }
     for (size_t k = 0; k < NJOBS && v.pass; k++) {
-        const struct job_shape *j = &JOBS[k];
+        const struct job_shape *j = &jd->jobs[k];
         struct obs *o;
 
         if (!list_has(c->jobs, j->name) || !job_applies(j, jd->model))
@@ -362,7 +567,7 @@ static void run_check(struct judge *jd, const char *name)
     }
     if (v.pass && !fetched_anything(jd)) {
         v.pass = 0;
-        v.where = observe(jd, &JOBS[0]);
+        v.where = observe(jd, &jd->jobs[0]);
         snprintf(v.why, sizeof v.why,
                  "the program fetched nothing in any job: no check gives points for doing nothing");
     }
@@ -405,12 +610,20 @@ int main(int argc, char **argv)
     int rc;
 
     jd.obs = calloc(NJOBS, sizeof *jd.obs);
-    if (!jd.obs) {
+    jd.jobs = calloc(NJOBS, sizeof *jd.jobs);
+    if (!jd.obs || !jd.jobs) {
         fprintf(stderr, "grade-judge: out of memory\n");
         return 3;
     }
     if ((rc = parse_args(argc, argv, &jd)) != 0)
         return rc;
+    /* A random seed by default: every grading meets shapes of its own. */
+    if (!jd.has_seed && getrandom(&jd.seed, sizeof jd.seed, 0) != (ssize_t)sizeof jd.seed) {
+        perror("grade-judge: getrandom");
+        return 3;
+    }
+    jd.seed %= 1000000000000ul; /* short enough to type back in */
+    jobs_draw(&jd);
     g_judge = &jd;
     sigemptyset(&sa.sa_mask);
     if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0 ||
@@ -425,14 +638,15 @@ int main(int argc, char **argv)
     }
     if ((rc = sandbox_choose(&jd)) != 0)
         return rc;
-    printf("SANDBOX %s\n", jd.sandbox_note);
+    printf("SANDBOX %s\nSEED %lu\n", jd.sandbox_note, jd.seed);
     for (int k = optind; k < argc; k++)
         run_check(&jd, argv[k]);
-    for (size_t k = 0; k < NJOBS; k++) {
+    for (size_t k = 0; k < jd.njobs; k++) {
         if (jd.verbose)
             show_job(&jd.obs[k]);
         obs_free(&jd.obs[k]);
     }
     free(jd.obs);
+    free(jd.jobs);
     return 0;
 }

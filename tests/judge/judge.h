@@ -11,10 +11,12 @@
 #define JUDGE_MAX_FDS    256  /* descriptors remembered per snapshot */
 #define JUDGE_OUTPUT_MAX 2048 /* bytes of the program's output kept, as context */
 #define JUDGE_WHY_MAX    400  /* one reason line */
-#define JUDGE_MAX_N      1000 /* requests in the largest job */
+#define JUDGE_MAX_N      3000 /* requests in the largest job */
+#define JUDGE_IDS_MAX    200  /* a list of ids for the server, "3,5,7" */
+#define JUDGE_MAX_KIDS   8    /* the caller's own children, remembered */
 #define HYGIENE_JOBS                                                                               \
     "regular,ragged,one_worker,more_workers,single,empty,uneven,unlimited,errors,wrong,refused,"   \
-    "timeout,contention"
+    "timeout,contention,large,faults,twice"
 
 enum flavor { FLAVOR_PLAIN, FLAVOR_ASAN, FLAVOR_TSAN, FLAVOR_COUNT };
 
@@ -27,16 +29,31 @@ struct model_spec {
     int event_loop; /* takes -w 0 for "no limit" */
 };
 
+/* One job, its shape drawn from the grading's seed (judge.c). */
 struct job_shape {
     const char *name;
     enum flavor flavor;
-    int n, nserial, w;         /* nserial: n for the serial model; 0 = skip */
-    long delay_min, delay_max; /* ms; uneven when they differ (seeded per id) */
-    long timeout_ms;           /* --timeout-ms */
-    const char *fail_ids;      /* answered HTTP 500 */
-    const char *wrong_ids;     /* answered with another id's page */
-    int refused;               /* no server: every connection refused */
-    const char *what;          /* for reasons: the shape in words */
+    int n, w;                      /* drawn for this model (serial: fewer requests) */
+    long delay_min, delay_max;     /* ms; uneven when they differ (seeded per id) */
+    long timeout_ms;               /* --timeout-ms */
+    int retries;                   /* --retries */
+    char fail_ids[JUDGE_IDS_MAX];  /* answered HTTP 500, every attempt */
+    char wrong_ids[JUDGE_IDS_MAX]; /* answered with another id's page */
+    char stall_ids[JUDGE_IDS_MAX]; /* never answered: each attempt times out */
+    char cut_ids[JUDGE_IDS_MAX];   /* half a page, then the connection closes */
+    int refused;                   /* no server: every connection refused */
+    const char *env;               /* one more NAME=VALUE for the hooks, or NULL */
+    int skip;                      /* not run for this model */
+    char what[JUDGE_WHY_MAX];      /* for reasons: the shape in words */
+};
+
+/* One page request in the server's own timeline (GET /log). */
+struct srv_rec {
+    int id, attempt;
+    double start_s, end_s; /* CLOCK_MONOTONIC, as the judge's own clock; end 0: open */
+    char end;              /* 'a'nswered, 'c'ut, 'd'ropped, 'x' aborted by the client, 'o'pen */
+    int status;            /* answered: its HTTP status */
+    pid_t pid;             /* the process that connected (0: unknown) */
 };
 
 /* One row as the driver handed it over. */
@@ -62,6 +79,14 @@ struct obs {
     int runaway;                 /* killed as a fork or thread bomb: threads alive then */
     char not_run[JUDGE_WHY_MAX]; /* skipped after a bomb or hangs in earlier jobs, and why */
     int exit_code;               /* -1 unknown */
+    pid_t driver;                /* the graded process, found by the judge under the sandbox */
+    double t0, t_ready, t_end;   /* CLOCK_MONOTONIC: start, "ready" and "end" */
+    int threads_peak;            /* most threads seen in /proc/DRIVER/task while it ran */
+    int thread_samples;          /* how often it was looked at */
+    char sig_before[3][24], sig_after[3][24]; /* SigBlk, SigIgn, SigCgt at ready and end */
+    pid_t kids_before[JUDGE_MAX_KIDS];        /* the driver's children at "ready" */
+    int nkids_before, kids_kept; /* ... and how many were still its children at "end" */
+    int first_bad;               /* second_run: bad rows of the first call (-1 unknown) */
     int crawl_rc;                /* what crawl_run returned, from the "end" line */
     double wall_s;               /* start of the sandbox to "end" */
     double cpu_s;                /* utime + stime, the process and its reaped children */
@@ -80,6 +105,8 @@ struct obs {
     int *fetched;                /* [n + 1]: fetches per id */
     long delays_ms[JUDGE_MAX_N]; /* the server's per-id plan, from /plan */
     int plan_ok;
+    struct srv_rec *log; /* the server's timeline of page requests */
+    int nlog, log_ok;
     /* the sanitizer, from its own log file */
     char sanitizer[JUDGE_WHY_MAX];
     /* context only */
@@ -108,7 +135,11 @@ struct judge {
     int sandboxed;     /* bubblewrap works here */
     char sandbox_note[200];
     int verbose;
-    struct obs *obs;             /* [NJOBS] */
+    unsigned long seed;     /* the grading's: every job's shape is drawn from it */
+    int has_seed;           /* given with --seed */
+    struct job_shape *jobs; /* [njobs], drawn from seed */
+    size_t njobs;
+    struct obs *obs;             /* [njobs] */
     int hung;                    /* jobs that ran into the time limit so far */
     char gave_up[JUDGE_WHY_MAX]; /* after a bomb or two hangs no job runs: why */
     /* the running job, for on_signal */
@@ -148,7 +179,9 @@ void job_kill_all(struct judge *jd);     /* async-signal-safe */
 void obs_free(struct obs *o);
 
 /* checks.c */
-long uneven_seed(int n, int w, int procs, long min_ms, long max_ms);
+long uneven_seed(long first, int n, int w, int procs, long min_ms, long max_ms);
+double greedy_s(const long *delays_ms, int n, int w);
+int in_list(const char *list, int id);
 void judge_results(const struct judge *jd, const struct obs *o, struct verdict *v);
 void judge_parallel(const struct judge *jd, const struct obs *o, struct verdict *v);
 void judge_limit(const struct judge *jd, const struct obs *o, struct verdict *v);
@@ -169,5 +202,9 @@ void judge_easy_handles(const struct judge *jd, const struct obs *o, struct verd
 void judge_cpu(const struct judge *jd, const struct obs *o, struct verdict *v);
 void judge_exclusion(const struct judge *jd, const struct obs *o, struct verdict *v);
 void judge_sanitizer(const struct judge *jd, const struct obs *o, struct verdict *v);
+void judge_retries(const struct judge *jd, const struct obs *o, struct verdict *v);
+void judge_no_idle(const struct judge *jd, const struct obs *o, struct verdict *v);
+void judge_second_run(const struct judge *jd, const struct obs *o, struct verdict *v);
+void judge_caller_state(const struct judge *jd, const struct obs *o, struct verdict *v);
 
 #endif

@@ -42,6 +42,7 @@
 #define RUNAWAY_S       1.0 /* ... for this long, while burning this much CPU: */
 #define RUNAWAY_CORES   0.5 /* a fork or thread bomb, stopped before it slows the machine */
 #define SOCK_IN_SANDBOX "/run/judge/server.sock"
+#define STALL_MS        3000 /* a stalled page is answered after all, this late */
 
 const char *flavor_name(enum flavor f)
 {
@@ -275,6 +276,12 @@ static int server_start(struct judge *jd, const struct job_shape *j, const char 
         vec_add(&a, "--fail-ids=%s", j->fail_ids);
     if (j->wrong_ids[0])
         vec_add(&a, "--wrong-ids=%s", j->wrong_ids);
+    if (j->stall_ids[0]) /* answered at last: no timeout at all is slow, not a hang */
+        vec_add(&a, "--stall-ids=%s", j->stall_ids);
+    if (j->stall_ids[0])
+        vec_add(&a, "--stall-ms=%d", STALL_MS);
+    if (j->cut_ids[0])
+        vec_add(&a, "--cut-ids=%s", j->cut_ids);
     if (pipe2(out, O_CLOEXEC) != 0) {
         broken(o, "pipe: %s", strerror(errno));
         return -1;
@@ -462,6 +469,46 @@ static void server_at_end(int port, struct obs *o)
     free(stats);
 }
 
+/* GET /log: one line a page request, "id attempt start_us end_us end
+ * status pid", into o->log. */
+static void read_log(int port, struct obs *o)
+{
+    char *text = http_get_retried(port, "/log");
+    int cap = 0;
+
+    if (!text)
+        return;
+    for (char *line = text; *line;) {
+        char *nl = strchr(line, '\n');
+        long long start, end;
+        char how[16];
+        struct srv_rec r;
+
+        if (nl)
+            *nl = '\0';
+        if (sscanf(line, "%d %d %lld %lld %15s %d %d", &r.id, &r.attempt, &start, &end, how,
+                   &r.status, &r.pid) == 7) {
+            if (o->nlog == cap) {
+                struct srv_rec *bigger =
+                    realloc(o->log, (size_t)(cap = cap ? 2 * cap : 256) * sizeof *bigger);
+
+                if (!bigger)
+                    break;
+                o->log = bigger;
+            }
+            r.start_s = (double)start / 1e6;
+            r.end_s = end ? (double)end / 1e6 : 0;
+            r.end = strcmp(how, "aborted") == 0 ? 'x' : how[0];
+            o->log[o->nlog++] = r;
+        }
+        if (!nl)
+            break;
+        line = nl + 1;
+    }
+    o->log_ok = 1;
+    free(text);
+}
+
 static void server_read(int port, struct obs *o)
 {
     char path[64];
@@ -476,6 +523,7 @@ static void server_read(int port, struct obs *o)
         o->server_ok = 1;
     }
     free(stats);
+    read_log(port, o);
     if (o->job->delay_min == o->job->delay_max || o->n > JUDGE_MAX_N)
         return;
     snprintf(path, sizeof path, "/plan?n=%d", o->n);
@@ -634,6 +682,61 @@ static void snapshot(pid_t pid, int *tasks, int *fds, int *nfds)
     *nfds = list_dir_ints(path, fds, JUDGE_MAX_FDS);
 }
 
+/* SigBlk, SigIgn and SigCgt of a process (its main thread's mask), as
+ * /proc shows them: what crawl_run must leave as the caller set them. */
+static void signal_state(pid_t pid, char out[3][24])
+{
+    static const char *const keys[3] = {"SigBlk:", "SigIgn:", "SigCgt:"};
+    char path[64], line[256];
+    FILE *f;
+
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    for (int k = 0; k < 3; k++)
+        snprintf(out[k], 24, "?");
+    if (!(f = fopen(path, "re")))
+        return;
+    while (fgets(line, sizeof line, f))
+        for (int k = 0; k < 3; k++)
+            if (strncmp(line, keys[k], strlen(keys[k])) == 0)
+                sscanf(line + strlen(keys[k]), "%23s", out[k]);
+    fclose(f);
+}
+
+/* The driver's own children (pid and state), up to max. */
+static int children_of(pid_t driver, pid_t *out, char *states, int max)
+{
+    pid_t procs[256];
+    int n = descendants(driver, procs, 256), found = 0;
+
+    for (int k = 0; k < n && found < max; k++) {
+        char st;
+        pid_t pp;
+
+        if (proc_stat(procs[k], &st, &pp, NULL) == 0 && pp == driver) {
+            if (states)
+                states[found] = st;
+            out[found++] = procs[k];
+        }
+    }
+    return found;
+}
+
+/* The caller's children at "end": still its children, not reaped (a zombie
+ * would do: the caller reaps its own), counted in o->kids_kept. */
+static void kids_at_end(pid_t driver, struct obs *o)
+{
+    pid_t now[64];
+    int n = children_of(driver, now, NULL, 64);
+
+    o->kids_kept = 0;
+    for (int k = 0; k < o->nkids_before; k++)
+        for (int q = 0; q < n; q++)
+            if (now[q] == o->kids_before[k]) {
+                o->kids_kept++;
+                break;
+            }
+}
+
 /* Other processes of the job still there at "end": leftovers and zombies. */
 static void leftovers(pid_t init_pid, pid_t driver, int sandboxed, struct obs *o)
 {
@@ -644,7 +747,11 @@ static void leftovers(pid_t init_pid, pid_t driver, int sandboxed, struct obs *o
         char st;
         pid_t pp;
 
-        if (procs[k] == driver || proc_stat(procs[k], &st, &pp, NULL) != 0)
+        int kid = 0;
+
+        for (int q = 0; q < o->nkids_before; q++)
+            kid |= procs[k] == o->kids_before[q]; /* the caller's own, not the model's */
+        if (kid || procs[k] == driver || proc_stat(procs[k], &st, &pp, NULL) != 0)
             continue;
         o->procs_left++;
         if (st == 'Z')
@@ -820,11 +927,19 @@ static void on_line(struct judge *jd, struct running *run, struct obs *o, char *
 
     if (strncmp(line, "ready ", 6) == 0 && !o->ready && strcmp(line + 6, run->nonce) == 0) {
         run->driver = find_driver(run->init, jd->sandboxed);
-        if (run->driver > 0)
+        o->t_ready = now_s();
+        if (run->driver > 0) {
             snapshot(run->driver, &o->tasks_before, o->fds_before, &o->nfds_before);
+            signal_state(run->driver, o->sig_before);
+            o->nkids_before = children_of(run->driver, o->kids_before, NULL, JUDGE_MAX_KIDS);
+        }
+        o->driver = run->driver;
         o->ready = 1;
     } else if (strncmp(line, "row ", 4) == 0 && o->ready && !o->ended) {
         take_row(o, line);
+    } else if (strncmp(line, "first ", 6) == 0 && o->ready && !o->ended) {
+        if (sscanf(line + 6, "%d", &o->first_bad) != 1)
+            o->first_bad = -1;
     } else if (strncmp(line, "calls ", 6) == 0 && o->ready && !o->ended) {
         long *c = o->calls;
 
@@ -836,9 +951,12 @@ static void on_line(struct judge *jd, struct running *run, struct obs *o, char *
         char st;
         pid_t pp;
 
-        o->wall_s = now_s() - run->t0;
+        o->t_end = now_s();
+        o->wall_s = o->t_end - run->t0;
         if (run->driver > 0) {
             snapshot(run->driver, &o->tasks_after, o->fds_after, &o->nfds_after);
+            signal_state(run->driver, o->sig_after);
+            kids_at_end(run->driver, o);
             proc_stat(run->driver, &st, &pp, &o->cpu_s);
             leftovers(run->init, run->driver, jd->sandboxed, o);
         }
@@ -922,8 +1040,10 @@ static void read_sanitizer_log(const char *outdir, uid_t uid, struct obs *o)
 /* The sanitizers write to files of their own that only the judge reads.
  * A thread never joined is the threads_joined check's: TSan's "thread
  * leak" is off, so one mistake costs one check. */
-static void env_for(struct vec *env, const char *sock, const char *out)
+static void env_for(struct vec *env, const char *sock, const char *out, const char *extra)
 {
+    if (extra)
+        vec_add(env, "%s", extra); /* JUDGE_TWICE, JUDGE_CALLER: for the hooks */
     vec_add(env, "PATH=/usr/bin:/bin");
     vec_add(env, "HOME=/tmp");
     vec_add(env, "LC_ALL=C");
@@ -950,6 +1070,10 @@ static void job_args(struct vec *a, const struct judge *jd, const struct obs *o)
     vec_add(a, "%d", o->procs ? o->w / o->procs : o->w);
     vec_add(a, "--timeout-ms");
     vec_add(a, "%ld", o->job->timeout_ms);
+    if (o->job->retries) {
+        vec_add(a, "--retries");
+        vec_add(a, "%d", o->job->retries);
+    }
     vec_add(a, "--judge-fd");
     vec_add(a, "3");
     (void)jd;
@@ -974,12 +1098,12 @@ static void exec_sandboxed(struct judge *jd, struct running *run, const struct o
         vec_add(&a, "/judge/crawl");
         snprintf(sock, sizeof sock, "%s",
                  o->job->refused ? "/run/judge/nobody.sock" : SOCK_IN_SANDBOX);
-        env_for(&env, sock, "/judge/out");
+        env_for(&env, sock, "/judge/out", o->job->env);
     } else {
         vec_add(&a, "%s", bin);
         snprintf(sock, sizeof sock, "%s/%s", sockdir,
                  o->job->refused ? "nobody.sock" : "server.sock");
-        env_for(&env, sock, outdir);
+        env_for(&env, sock, outdir, o->job->env);
     }
     job_args(&a, jd, o);
     if (drop_to(run->uid, o->job->flavor) != 0)
@@ -1032,6 +1156,22 @@ static int is_bomb(struct bomb_watch *b, uid_t uid, struct obs *o)
     return 1;
 }
 
+/* Threads of the graded process while crawl_run runs, from /proc: a pool
+ * shows its W threads, an event loop its one. */
+static void sample_threads(const struct running *run, struct obs *o)
+{
+    char path[64];
+    int n;
+
+    if (!o->ready || o->ended || run->driver <= 0)
+        return;
+    snprintf(path, sizeof path, "/proc/%d/task", (int)run->driver);
+    n = list_dir_ints(path, NULL, 0);
+    if (n > o->threads_peak)
+        o->threads_peak = n;
+    o->thread_samples++;
+}
+
 /* Poll the channel and the output until "end" and exit, or the limit. */
 static void supervise(struct judge *jd, struct running *run, struct obs *o, int chan, int out,
                       int info)
@@ -1054,6 +1194,7 @@ static void supervise(struct judge *jd, struct running *run, struct obs *o, int 
         }
         if (is_bomb(&bomb, run->uid, o))
             break;
+        sample_threads(run, o);
         if (poll(p, 3, left > 0.05 ? 50 : (int)(left * 1000) + 1) < 0 && errno != EINTR)
             break;
         if (p[2].revents) {
@@ -1095,14 +1236,16 @@ void job_run(struct judge *jd, const struct job_shape *j, struct obs *o)
     o->job = j;
     o->done = 1;
     o->exit_code = -1;
-    o->n = strcmp(jd->model->name, "serial") == 0 ? j->nserial : j->n;
+    o->n = j->n;
+    o->first_bad = -1;
     o->w = jd->model->pool ? j->w : 1;
     if (jd->model->forks && jd->model->event_loop) { /* hybrid: two processes share W */
         o->procs = j->w >= 2 || j->w == 0 ? 2 : 1;
         o->w = j->w / o->procs * o->procs;
     }
     if (j->delay_min != j->delay_max) /* the pool's total: a window of w, or all n */
-        o->seed = uneven_seed(o->n, j->w == 0 || j->w > o->n ? o->n : j->w, o->procs, j->delay_min,
+        o->seed = uneven_seed((long)(jd->seed % 1000000) * 1000 + 1, o->n,
+                              o->w == 0 || o->w > o->n ? o->n : o->w, o->procs, j->delay_min,
                               j->delay_max);
     o->rows = calloc((size_t)o->n + 1, sizeof *o->rows);
     o->fetched = calloc((size_t)o->n + 2, sizeof *o->fetched);
@@ -1133,7 +1276,7 @@ void job_run(struct judge *jd, const struct job_shape *j, struct obs *o)
         broken(o, "socketpair/pipe: %s", strerror(errno));
         goto done;
     }
-    run.t0 = now_s();
+    run.t0 = o->t0 = now_s();
     run.sandbox = fork();
     if (run.sandbox < 0) {
         broken(o, "fork: %s", strerror(errno));
@@ -1173,4 +1316,5 @@ void obs_free(struct obs *o)
 {
     free(o->rows);
     free(o->fetched);
+    free(o->log);
 }
