@@ -21,8 +21,8 @@ usage() {
     cat <<EOF
 Usage: ./compare.sh [OPTION]...
 Run one crawl job (N requests to a local server that answers each after a
-delay d) with the serial, threadpool, multiprocess and async models, and
-show how long each took: a table, timelines and charts.
+delay d) with each model of the default run, and show how long each took:
+a table, timelines and charts. Default models: ${MODELS_ALL// /, }.
 
 Default, the classroom run (about 2 minutes): 100 requests, d = 1 s,
 pools of 10, async with no limit: serial 100 s, pools 10 s, async 1 s.
@@ -38,8 +38,8 @@ pools of 10, async with no limit: serial 100 s, pools 10 s, async 1 s.
   --workers W           threads or processes in the pools, 1..1000
   --async-workers C     most requests the async model keeps in flight,
                         0..10000; 0 = no limit (default)
-  --models LIST         comma-separated, from: serial,threadpool,multiprocess,
-                        async,hybrid,async-blocking (default: the first four)
+  --models LIST         comma-separated, from models.conf:
+                        ${MODELS_KNOWN// /,}
   --timeout SECONDS     give up on one request after this long
                         (default: the delay + 30 s)
   --sweep               time threadpool, multiprocess and async at each
@@ -216,23 +216,19 @@ prepare_out() {
 
 # --- running ----------------------------------------------------------------
 
-# What -w means for each model: serial has one worker, async its own limit.
+# What -w means for each model, by its schedule (models.conf): serial has
+# one worker, an event loop its own limit (--async-workers).
 workers_for() { # model
-    case $1 in
+    case ${MODEL_SCHEDULE[$1]} in
     serial) echo 1 ;;
-    async | async-blocking | hybrid) echo "$ASYNC_WORKERS" ;;
+    window | procs) echo "$ASYNC_WORKERS" ;;
     *) echo "$WORKERS" ;;
     esac
 }
 
 describe_workers() { # model workers
-    case $1 in
-    serial) echo "1 worker" ;;
-    threadpool) echo "$2 thread$( (($2 == 1)) || echo s)" ;;
-    multiprocess) echo "$2 process$( (($2 == 1)) || echo es)" ;;
-    async | async-blocking) (($2 == 0)) && echo "no limit in flight" || echo "at most $2 in flight" ;;
-    hybrid) echo "${PROCS:-$(nproc 2>/dev/null || echo 2)} loops x $( (($2 == 0)) && echo "a share" || echo "$2")" ;;
-    esac
+    awk_lib 'BEGIN { print workers_long(m, w, p) }' -v m="$1" -v w="$2" \
+        -v p="${PROCS:-$(nproc 2>/dev/null || echo 2)}"
 }
 
 # The whole run's expected time, from the ideals plus a little per run.

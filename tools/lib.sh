@@ -12,9 +12,47 @@
 # The caller sets PROG (for messages) and SUITE_ROOT (the source tree), may
 # set BUILD_DIR, then calls lib_init.
 
-MODELS_ALL="serial threadpool multiprocess async"
-# Also runnable, not in the default run: the hybrid model and the trap.
-MODELS_KNOWN="$MODELS_ALL hybrid async-blocking"
+# --- the models: one row each in models.conf -------------------------------
+
+# Read by name: MODEL_SOURCE[serial]=serial/serial.c, MODEL_NOUN, MODEL_COLOUR,
+# MODEL_ANSI, MODEL_SCHEDULE, MODEL_RUN, MODEL_MEANS. MODELS_KNOWN lists every
+# model, MODELS_ALL those in the default run, MODELS_GRADED those graded.
+declare -A MODEL_SOURCE=() MODEL_NOUN=() MODEL_COLOUR=() MODEL_ANSI=() MODEL_SCHEDULE=() \
+    MODEL_RUN=() MODEL_MEANS=()
+MODELS_KNOWN="" MODELS_ALL="" MODELS_GRADED=""
+# The awk helpers (svg_lib.awk) read the same table.
+export MODELS_CONF=${MODELS_CONF:-${SUITE_ROOT:?}/models.conf}
+
+models_bad_row() { # lineno what
+    echo "${PROG:-lib.sh}: $MODELS_CONF:$1: $2" >&2
+    exit 3
+}
+
+models_load() {
+    local name source noun colour ansi schedule run means extra lineno=0
+    [[ -r $MODELS_CONF ]] || models_bad_row 0 "cannot read the table of models"
+    while read -r name source noun colour ansi schedule run means extra || [[ -n $name ]]; do
+        lineno=$((lineno + 1))
+        [[ -z $name || $name == '#'* ]] && continue
+        [[ -n $means && -z $extra ]] || models_bad_row "$lineno" "a row needs 8 columns"
+        [[ $name =~ ^[a-z][a-z0-9-]*$ ]] || models_bad_row "$lineno" "a name is lower case, digits and -"
+        [[ $colour =~ ^#[0-9a-f]{6}$ && $ansi =~ ^[0-9]{1,3}$ ]] ||
+            models_bad_row "$lineno" "colour is #rrggbb, ansi an SGR number"
+        [[ $schedule =~ ^(serial|pool|window|procs)$ ]] ||
+            models_bad_row "$lineno" "schedule is serial, pool, window or procs"
+        [[ $run =~ ^(default|extra|lesson)$ ]] || models_bad_row "$lineno" "run is default, extra or lesson"
+        [[ $means =~ ^(none|threads|forks|loop|forks\+loop)$ ]] ||
+            models_bad_row "$lineno" "means is none, threads, forks, loop or forks+loop"
+        MODEL_SOURCE[$name]=$source MODEL_NOUN[$name]=$noun MODEL_COLOUR[$name]=$colour
+        MODEL_ANSI[$name]=$ansi MODEL_SCHEDULE[$name]=$schedule MODEL_RUN[$name]=$run
+        MODEL_MEANS[$name]=$means
+        MODELS_KNOWN+="${MODELS_KNOWN:+ }$name"
+        [[ $run == default ]] && MODELS_ALL+="${MODELS_ALL:+ }$name"
+        [[ $run != lesson ]] && MODELS_GRADED+="${MODELS_GRADED:+ }$name"
+    done <"$MODELS_CONF"
+    [[ -n $MODELS_ALL ]] || models_bad_row "$lineno" "no model is in the default run"
+}
+models_load
 # What run_model adds to every model's command line (--retries, --work-us),
 # what hybrid gets as -p, and server_start's extra flags (--seed, faults).
 RUN_ARGS=() PROCS="" SERVER_ARGS=()
@@ -144,16 +182,16 @@ check_models() { # flag list
 
 to_ms() { awk -v s="$1" 'BEGIN { printf "%d", s * 1000 + 0.5 }'; }
 
-# Ideal wall time of a model: serial N*d; a pool of W: ceil(N/W)*d;
-# async with W=0 (all at once): d; hybrid: P loops of W, so P*W at once.
-# The trap is measured against what it claims to be: async.
+# Ideal wall time of a model, by its schedule in models.conf: serial N*d;
+# pool ceil(N/W)*d; window the same, or d with W=0 (all at once); procs: P
+# loops of W, so P*W at once. The trap is measured by what it claims: async.
 # With PLAN_FILE (uneven delays): the greedy list schedule of W machines
 # that each take the next request as soon as they are free.
 ideal_s() { # model n workers delay_s
     local procs=${PROCS:-$(nproc 2>/dev/null || echo 2)}
-    awk -v m="$1" -v n="$2" -v w="$3" -v d="$4" -v p="$procs" -v plan="$PLAN_FILE" 'BEGIN {
-        if (m == "serial") w = 1
-        if (m == "hybrid") { if (p > n) p = n; share = int((n + p - 1) / p); w = (w == 0 || w > share ? share : w) * p }
+    awk -v s="${MODEL_SCHEDULE[$1]}" -v n="$2" -v w="$3" -v d="$4" -v p="$procs" -v plan="$PLAN_FILE" 'BEGIN {
+        if (s == "serial") w = 1
+        if (s == "procs") { if (p > n) p = n; share = int((n + p - 1) / p); w = (w == 0 || w > share ? share : w) * p }
         if (w == 0 || w > n) w = n
         if (plan == "") { printf "%.3f", (n == 0 ? 0 : int((n + w - 1) / w) * d); exit }
         for (k = 1; k <= n && (getline ms < plan) > 0; k++) delay[k] = ms / 1000
@@ -395,7 +433,7 @@ progress() { # model done total elapsed_us
 # peak of requests in flight) and RUN_ERR (its first error line).
 run_model() { # model n workers timeout_ms records_file
     local model=$1 n=$2 w=$3 timeout_ms=$4 records=$5 t0 stats answered extra=("${RUN_ARGS[@]}")
-    [[ $model == hybrid ]] && extra+=(-p "${PROCS:-$(nproc 2>/dev/null || echo 2)}")
+    [[ ${MODEL_SCHEDULE[$model]} == procs ]] && extra+=(-p "${PROCS:-$(nproc 2>/dev/null || echo 2)}")
     http_get "/stats?reset=1" >/dev/null # this model's counts start at zero
     t0=$(now_us)
     NEXT_PLAIN=10

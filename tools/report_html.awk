@@ -26,6 +26,7 @@ FNR == 1 { read_header(); next }
     ideal[r] = $col["ideal_s"] + 0
     cpu[r] = $col["cpu_s"] + 0
     workers[r] = $col["workers"] + 0
+    procs[r] = $col["processes"] + 0
     failed[r] = $col["failed"] + 0
     peak[r] = $col["peak_in_flight"]
     nreq = $col["requests"] + 0
@@ -50,11 +51,7 @@ function model_attr(m) {
     return sprintf("data-model=\"%s\" style=\"--model: %s\"", h(m), model_color(m))
 }
 
-function workers_text(r) {
-    if (model[r] == "serial") return "1"
-    if (workers[r] == 0) return "no limit"
-    return workers[r]
-}
+function workers_text(r) { return workers_short(model[r], workers[r], procs[r]) }
 
 function has_wall(r) { return wall[r] != "" && wall[r] + 0 > 0 }
 

@@ -2,35 +2,67 @@
 # svg_lib.awk -- helpers the charts share: colours (SVG and terminal), escaping, axes.
 # POSIX awk (mawk): loaded with -f before the chart's own script.
 
-# One colour per model, the same in every chart (and in report.html):
-# Okabe and Ito's palette, which colour-blind readers tell apart; the four
-# classroom models also differ in lightness, so greyscale keeps them apart
-# (and every series carries its name as text as well).
+# Each model's colour, terminal colour and worker noun come from its row in
+# models.conf (MODELS_CONF in the environment, set by tools/lib.sh): one
+# palette for every chart, report.html and the terminal. The table is read
+# as data, on first use; an unknown model is grey.
+function models_load(    file, line, f, n) {
+    models_loaded = 1
+    file = ENVIRON["MODELS_CONF"]
+    if (file == "")
+        return
+    while ((getline line < file) > 0) {
+        n = split(line, f, /[ \t]+/)
+        if (n < 8 || f[1] !~ /^[a-z]/)
+            continue
+        MODEL_NOUN_OF[f[1]] = f[3]
+        MODEL_COLOUR_OF[f[1]] = f[4]
+        MODEL_ANSI_OF[f[1]] = f[5]
+        MODEL_SCHEDULE_OF[f[1]] = f[6]
+    }
+    close(file)
+}
+
 function model_color(m) {
-    if (m == "serial") return "#cc79a7"
-    if (m == "threadpool") return "#0072b2"
-    if (m == "multiprocess") return "#d55e00"
-    if (m == "async") return "#e69f00"
-    if (m == "hybrid") return "#009e73"
-    if (m == "async-blocking") return "#56b4e9"
-    return "#666666"
+    if (!models_loaded) models_load()
+    return (m in MODEL_COLOUR_OF) ? MODEL_COLOUR_OF[m] : "#666666"
 }
 
 # The same model's colour as an ANSI code, for the terminal charts.
 function ansi(m) {
-    if (m == "serial") return "31"
-    if (m == "threadpool") return "34"
-    if (m == "multiprocess") return "35"
-    if (m == "async") return "32"
-    return "39"
+    if (!models_loaded) models_load()
+    return (m in MODEL_ANSI_OF) ? MODEL_ANSI_OF[m] : "39"
 }
 
 # What one "worker" of a model is called on an axis.
 function worker_noun(m) {
-    if (m == "threadpool") return "thread"
-    if (m == "multiprocess") return "process"
-    if (m == "async") return "slot"
-    return "worker"
+    if (!models_loaded) models_load()
+    return (m in MODEL_NOUN_OF) ? MODEL_NOUN_OF[m] : "worker"
+}
+
+function schedule_of(m) {
+    if (!models_loaded) models_load()
+    return (m in MODEL_SCHEDULE_OF) ? MODEL_SCHEDULE_OF[m] : "pool"
+}
+
+# A model's workers as a person reads them, by its schedule: long for a
+# sentence ("10 threads", "no limit in flight", "2 loops x a share"), short
+# for a table cell ("10", "no limit", "2x all"). w: its -w; p: its -p.
+function workers_long(m, w, p,    s, n) {
+    s = schedule_of(m); w += 0
+    if (s == "serial") return "1 " worker_noun(m)
+    if (s == "window") return w == 0 ? "no limit in flight" : "at most " w " in flight"
+    if (s == "procs") return p " loops x " (w == 0 ? "a share" : w)
+    n = worker_noun(m)
+    return w " " n (w == 1 ? "" : (n ~ /s$/ ? "es" : "s"))
+}
+
+function workers_short(m, w, p,    s) {
+    s = schedule_of(m); w += 0
+    if (s == "serial") return "1"
+    if (s == "window") return w == 0 ? "no limit" : w
+    if (s == "procs") return p "x" (w == 0 ? "all" : w)
+    return w
 }
 
 function xml_escape(s) {

@@ -23,6 +23,7 @@ file == 1 {
     wall[m] = $col["wall_s"] + 0
     ideal[m] = $col["ideal_s"] + 0
     nworkers[m] = $col["workers"] + 0
+    nprocs[m] = $col["processes"] + 0
     nreq[m] = $col["requests"] + 0
     delay = $col["delay_s"] + 0
     next
@@ -77,11 +78,7 @@ function draw_ideal(m, x0, x1, y0, y1, tmax,    x) {
     printf "</g>\n"
 }
 
-function workers_text(m) {
-    if (m == "serial") return "1 worker"
-    if (m == "async") return nworkers[m] == 0 ? "no limit in flight" : "at most " nworkers[m] " in flight"
-    return nworkers[m] " " worker_noun(m) (nworkers[m] == 1 ? "" : (m == "multiprocess" ? "es" : "s"))
-}
+function workers_text(m) { return workers_long(m, nworkers[m], nprocs[m]) }
 
 function one_model(m,    left, right, top, width, r, rh, plotw, h, tmax, step, k, label) {
     width = 900; left = 90; right = 30; top = 62

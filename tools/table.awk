@@ -22,14 +22,7 @@ NR == 1 { read_header(); next }
 
 function mb(kb) { return sprintf("%.1f MB", kb / 1024) }
 
-# Workers as a person reads them; async 0 means no limit.
-function workers(r,    m, w) {
-    m = v[r, "model"]; w = v[r, "workers"] + 0
-    if (m == "serial") return "1"
-    if ((m == "async" || m == "async-blocking") && w == 0) return "no limit"
-    if (m == "hybrid") return v[r, "processes"] "x" (w == 0 ? "all" : w)
-    return w
-}
+function workers(r) { return workers_short(v[r, "model"], v[r, "workers"], v[r, "processes"]) }
 
 # Peak memory: the model's process (peak RSS); a forked model adds its
 # children's PSS, summed: each child's private pages plus its share of the
