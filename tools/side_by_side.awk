@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: MIT
-# side_by_side.awk -- the model files in columns, aligned by role, as an
-# HTML fragment (a <section>); tools/side_by_side wraps it in a page.
+# side_by_side.awk -- the model files in columns, aligned by role: the
+# controls that choose the columns and the columns themselves, as the inside
+# of the <section> that tools/side_by_side wraps (with its stylesheet) into
+# docs/models.html or into report.html.
 #
-#   awk -f svg_lib.awk -f side_by_side.awk serial/serial.c threadpool/threadpool.c ...
+#   awk -f svg_lib.awk -f side_by_side.awk ./serial/serial.c ./threadpool/threadpool.c ...
 #
 # Each file is cut into its top-level pieces (a function, a struct, the
 # #include lines, MODEL), each with the comments just above it, and every
@@ -15,22 +17,29 @@
 #   run       crawl_run()
 #   model     const struct model MODEL: what the shared driver reads
 # So a new model file needs nothing added here to appear in its own column.
+# Every line of the file but its licence line is shown: a column is the
+# whole file, its parts in role order (within a role, in file order).
+#
+# Safety: the source text only ever reaches the page through html_escape()
+# (data, never markup); the CSS and the element ids this writes use column
+# numbers, never a name from a file. The files come as operands starting
+# with "./", which awk cannot take for a var=value assignment.
 # POSIX awk (mawk).
 
 BEGIN {
     nroles = split("idea state claim worker helper run model", role_order, " ")
     title["idea"] = "The idea"
-    why["idea"] = "the file's own summary, and what it includes"
+    why["idea"] = "the file's own summary and its #includes"
     title["state"] = "Shared state"
     why["state"] = "what the workers share, and who guards it"
     title["claim"] = "claim_next()"
-    why["claim"] = "how a worker takes the next request: the one place the workers meet"
+    why["claim"] = "how a worker takes the next request"
     title["worker"] = "The worker"
-    why["worker"] = "claim, fetch, store: the code that does the requests"
+    why["worker"] = "claim, fetch, store: the requests themselves"
     title["helper"] = "Helpers"
     why["helper"] = "what the model needs around its workers"
     title["run"] = "crawl_run()"
-    why["run"] = "start the workers, wait for them all, clean up"
+    why["run"] = "start the workers, wait for all, clean up"
     title["model"] = "MODEL"
     why["model"] = "the description the shared driver reads"
     nfiles = 0
@@ -40,7 +49,8 @@ FNR == 1 {
     finish_file()
     nfiles++
     path[nfiles] = FILENAME
-    name[nfiles] = FILENAME
+    sub(/^\.\//, "", path[nfiles])
+    name[nfiles] = path[nfiles]
     sub(/.*\//, "", name[nfiles])
     sub(/\.c$/, "", name[nfiles])
     depth = 0; in_comment = 0; in_piece = 0; pending = ""; uses[nfiles] = ""
@@ -49,7 +59,7 @@ FNR == 1 {
 
 {
     line = $0
-    if (line ~ /CONC:|CONC \*\/|CONC$/) nconc[nfiles]++
+    if (is_conc(line)) nconc[nfiles]++
     if (!in_piece) {
         # Blank lines and comments between pieces wait for the next piece.
         if (in_comment || line ~ /^[ \t]*$/ || line ~ /^[ \t]*(\/\*|\/\/)/) {
@@ -69,6 +79,9 @@ FNR == 1 {
 }
 
 END { finish_file(); emit() }
+
+# A line tagged CONC (the comment "CONC: why", or a bare "CONC").
+function is_conc(s) { return s ~ /CONC:|CONC \*\/|CONC$/ }
 
 # Remove string and character literals and comments before counting braces.
 function code_only(s) {
@@ -143,12 +156,16 @@ function keep_piece(s, first_line,    r, m, k) {
     if (r == "idea") shared_headers(s)
     if (r == "idea") gsub(/\/\* SPDX-License-Identifier:[^\n]*\*\/\n/, "", s) # the licence, not the lesson
     k = ++npieces
+    pblank[k] = (s ~ /^[ \t]*\n/) # a blank line before it in the file
     ptext[k] = trim_blank(s); prole[k] = r; pfn[k] = function_name(first_line)
 }
 
 # A helper that only the worker calls is part of the worker (multiprocess's
 # send_result); then the pieces go to their rows in file order.
 function finish_file(    k, j, callers, by_worker) {
+    if (in_piece) { in_piece = 0; keep_piece(text, first) } # a file cut short: kept all the same
+    # Comments after the last piece belong to it: the column is the whole file.
+    if (npieces > 0 && pending ~ /[^ \t\n]/) ptext[npieces] = trim_blank(ptext[npieces] pending)
     pending = ""
     for (k = 1; k <= npieces; k++) {
         if (prole[k] != "helper") continue
@@ -160,9 +177,13 @@ function finish_file(    k, j, callers, by_worker) {
         }
         if (callers > 0 && by_worker == callers) prole[k] = "worker"
     }
+    # Pieces that follow each other in the file with no blank line between
+    # (a run of #include lines) stay together; others get one blank line.
     for (k = 1; k <= npieces; k++) {
-        if (body[nfiles, prole[k]] != "") body[nfiles, prole[k]] = body[nfiles, prole[k]] "\n"
+        if (body[nfiles, prole[k]] != "" && !(last_of[nfiles, prole[k]] == k - 1 && !pblank[k]))
+            body[nfiles, prole[k]] = body[nfiles, prole[k]] "\n"
         body[nfiles, prole[k]] = body[nfiles, prole[k]] ptext[k]
+        last_of[nfiles, prole[k]] = k
     }
     npieces = 0
 }
@@ -210,8 +231,8 @@ function html_escape(s) { return xml_escape(s) }
 
 # One line of C as HTML: comments in <i>, a CONC: line in <mark>. The
 # comment state (cm) carries over from line to line.
-function code_line(s,    out, t, p, conc) {
-    conc = (s ~ /CONC/)
+function code_line(s,    out, t, p, conc, wrap) {
+    conc = is_conc(s)
     out = ""
     t = s
     while (t != "") {
@@ -225,8 +246,12 @@ function code_line(s,    out, t, p, conc) {
             else { out = out html_escape(substr(t, 1, p - 1)); t = substr(t, p); cm = 1 }
         }
     }
-    if (conc) return "<span class=\"l conc\"><mark>" out "</mark></span>"
-    return "<span class=\"l\">" out "</span>"
+    # A line that may wrap says how far it is indented (a number): its
+    # continuation then hangs under its own start, not under the margin.
+    wrap = ""
+    if (length(s) > 64 && match(s, /^ +/)) wrap = sprintf(" style=\"--i: %d\"", RLENGTH)
+    if (conc) return "<span class=\"l conc\"" wrap "><mark>" out "</mark></span>"
+    return "<span class=\"l\"" wrap ">" out "</span>"
 }
 
 function code_block(s,    n, ls, i, out) {
@@ -237,35 +262,50 @@ function code_block(s,    n, ls, i, out) {
     return out
 }
 
-# data-model="m" with the model's colour for the stylesheet.
-function model_attr(m) {
-    return sprintf("data-model=\"%s\" style=\"--model: %s\"", html_escape(m), model_color(m))
+# The model's colour for the stylesheet, as --model (a palette constant).
+function color_attr(m) { return sprintf("style=\"--model: %s\"", model_color(m)) }
+
+# data-model="m" (how the page's script, the tests and the stylesheet find
+# a model's column) with its colour.
+function model_attr(m) { return sprintf("data-model=\"%s\" %s", html_escape(m), color_attr(m)) }
+
+# The controls: a checkbox per model (all ticked: without a script the page
+# shows every column; the stylesheet alone hides the unticked ones where
+# :has() works), and whether the parts line up across the columns.
+function controls(    f) {
+    printf "<div class=\"sbs-pick\" role=\"group\" aria-label=\"the models to show\">\n<span class=\"label\">Compare</span>\n"
+    for (f = 1; f <= nfiles; f++)
+        printf "<label class=\"chip\" %s><input type=\"checkbox\" class=\"pick\" id=\"sbs-pick-%d\" value=\"%s\" aria-controls=\"sbs-col-%d\" checked><span class=\"swatch\"></span>%s</label>\n", color_attr(name[f]), f, html_escape(name[f]), f, html_escape(name[f])
+    printf "<label class=\"chip align\"><input type=\"checkbox\" id=\"sbs-align\" checked>line up the parts</label>\n</div>\n"
+    printf "<style>\n"
+    for (f = 1; f <= nfiles; f++)
+        printf ".models:has(#sbs-pick-%d:not(:checked)) #sbs-col-%d { display: none; }\n", f, f
+    printf "</style>\n"
 }
 
-function emit(    f, k, r, s) {
+function emit(    f, k, r, nrows, row) {
     if (nfiles == 0) exit 1
-    printf "<section id=\"models\" class=\"models\" aria-label=\"the models side by side\">\n"
-    printf "<h2>The models side by side</h2>\n"
-    printf "<p class=\"lede\">The same job in %d files, one column each, cut into the same parts so each row compares like with like. Lines tagged <mark>CONC:</mark> are where the concurrency happens.</p>\n", nfiles
-    printf "<div class=\"sbs\" style=\"--cols: %d\">\n", nfiles
-    for (f = 1; f <= nfiles; f++) {
-        printf "<div class=\"col-head\" %s><h3><span class=\"swatch\"></span>%s</h3>", model_attr(name[f]), html_escape(name[f])
-        printf "<p class=\"path\"><code>%s</code> &middot; %d <code>CONC:</code> line%s</p>", html_escape(path[f]), nconc[f], nconc[f] == 1 ? "" : "s"
-        printf "<p class=\"note\">%s</p></div>\n", html_escape(note[f] == "" ? "(no summary line)" : note[f])
-    }
+    nrows = 0
     for (k = 1; k <= nroles; k++) {
         r = role_order[k]
-        s = 0
-        for (f = 1; f <= nfiles; f++) if (body[f, r] != "") s = 1
-        if (!s) continue
-        printf "<h4 class=\"role\" id=\"role-%s\">%s <span>%s</span></h4>\n", r, html_escape(title[r]), html_escape(why[r])
-        for (f = 1; f <= nfiles; f++) {
-            if (body[f, r] == "") {
-                printf "<p class=\"cell empty\" %s data-role=\"%s\">%s</p>\n", model_attr(name[f]), r, html_escape(none_text(f))
-                continue
-            }
-            printf "<pre class=\"cell code\" %s data-role=\"%s\"><code>%s</code></pre>\n", model_attr(name[f]), r, code_block(body[f, r])
-        }
+        for (f = 1; f <= nfiles; f++) if (body[f, r] != "") { row[++nrows] = r; break }
     }
-    printf "</div>\n</section>\n"
+    controls()
+    # One grid row for the heads and one per role: with the parts lined up,
+    # every column is a subgrid of these rows, so a role starts level across.
+    printf "<div class=\"sbs-cols\" style=\"--rows: %d\">\n", nrows + 1
+    for (f = 1; f <= nfiles; f++) {
+        printf "<div class=\"col\" id=\"sbs-col-%d\" %s>\n", f, model_attr(name[f])
+        printf "<div class=\"col-head\"><h3><span class=\"swatch\"></span>%s</h3>", html_escape(name[f])
+        printf "<p class=\"path\"><code>%s</code> &middot; %d <code>CONC:</code> line%s</p>", html_escape(path[f]), nconc[f], nconc[f] == 1 ? "" : "s"
+        printf "<p class=\"note\">%s</p></div>\n", html_escape(note[f] == "" ? "(no summary line)" : note[f])
+        for (k = 1; k <= nrows; k++) {
+            r = row[k]
+            printf "<div class=\"cell%s\" data-role=\"%s\"><p class=\"role\"><b>%s</b> %s</p>", body[f, r] == "" ? " empty" : "", r, html_escape(title[r]), html_escape(why[r])
+            if (body[f, r] == "") printf "<p class=\"none\">%s</p></div>\n", html_escape(none_text(f))
+            else printf "<pre class=\"src\"><code>%s</code></pre></div>\n", code_block(body[f, r])
+        }
+        printf "</div>\n"
+    }
+    printf "</div>\n"
 }
