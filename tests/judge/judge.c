@@ -187,7 +187,8 @@ static void draw_plain(struct job_shape *j, int serial)
         describe(j, "%d requests on 1 worker", j->n);
     } else if (strcmp(name, "more_workers") == 0) {
         j->n = rnd(3, 6), j->w = j->n + rnd(1, 5);
-        j->w += even_pools && j->w % 2; /* still more than N once split in two */
+        j->delay_min = j->delay_max = rnd(100, 150); /* every worker has forked by then */
+        j->w += even_pools && j->w % 2;              /* still more than N once split in two */
         describe(j, "%d requests on %d workers (W > N)", j->n, j->w);
     } else if (strcmp(name, "single") == 0) {
         j->n = 1, j->w = pool(2, 6);
