@@ -267,20 +267,19 @@ run_one() { # model workers
     ((IS_TTY)) || say "  $m: $COUNT requests, $(describe_workers "$m" "$w") ..."
     run_model "$m" "$COUNT" "$w" "$TIMEOUT_MS" "$rec"
     record_run "$m" "$COUNT" "$w" "$DELAY" "$RESULTS" "$REQUESTS" "$rec"
-    say_outcome "$m" "$w" "$RUN_ROW" "$(ideal_s "$m" "$COUNT" "$w" "$DELAY")"
+    say_outcome "$m" "$w" "$(ideal_s "$m" "$COUNT" "$w" "$DELAY")"
     ((RUN_RC == 0)) || EXIT_STATUS=$EXIT_FAILED
 }
 
 # One line per model on stdout; what went wrong also on stderr.
-say_outcome() { # model workers csv_row ideal
-    local m=$1 w=$2 ok failed wall
-    IFS=, read -r _ _ _ ok failed wall _ <<<"$3"
+say_outcome() { # model workers ideal
+    local m=$1 w=$2 ok=${RUN_FIELD[ok]:-0} failed=${RUN_FIELD[failed]:-} wall=${RUN_FIELD[wall_s]:-}
     if ((RUN_RC != 0 && RUN_RC != 1)) || [[ -z $wall ]]; then
         printf '  %-13s %-22s FAILED (exit %d)\n' "$m" "$(describe_workers "$m" "$w")" "$RUN_RC"
         warn "$m failed (exit $RUN_RC): ${RUN_ERR:-no output}"
         return
     fi
-    printf '  %-13s %-22s %8.2f s  (ideal %.2f s)  %d ok' "$m" "$(describe_workers "$m" "$w")" "$wall" "$4" "$ok"
+    printf '  %-13s %-22s %8.2f s  (ideal %.2f s)  %d ok' "$m" "$(describe_workers "$m" "$w")" "$wall" "$3" "$ok"
     if ((failed > 0)); then
         printf ', %d FAILED' "$failed"
         warn "$m: $failed of $COUNT requests failed, e.g. ${RUN_ERR:-?}"

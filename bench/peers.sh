@@ -299,7 +299,8 @@ measure_client() { # name round
     crawl-async)
         peer_exec client "$BIN_DIR/crawl-async" --url "$SERVER_URL" -n "$BIG" -w 0 \
             --timeout-ms "$timeout_ms" --format csv
-        IFS=, read -r _ _ _ ok failed wall _ < <(sed -n 2p "$LIB_TMP/client.out")
+        run_fields "$LIB_TMP/client.out"
+        ok=${RUN_FIELD[ok]:-} failed=${RUN_FIELD[failed]:-} wall=${RUN_FIELD[wall_s]:-}
         ;;
     raw)
         peer_exec client "$BIN_DIR/bench-raw-client" --url "$SERVER_URL" -n "$BIG" -w 0 \

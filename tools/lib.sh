@@ -429,7 +429,7 @@ progress() { # model done total elapsed_us
 
 # Run one model on the job against our server, polling /stats a few times a
 # second for the progress line. Sets RUN_RC (the model's exit status),
-# RUN_CSV (its summary row, "" if it printed none), RUN_PEAK (the server's
+# RUN_FIELD (its summary by column name, empty if it printed none), RUN_PEAK (the server's
 # peak of requests in flight) and RUN_ERR (its first error line).
 run_model() { # model n workers timeout_ms records_file
     local model=$1 n=$2 w=$3 timeout_ms=$4 records=$5 t0 stats answered extra=("${RUN_ARGS[@]}")
@@ -452,24 +452,42 @@ run_model() { # model n workers timeout_ms records_file
     stop_group "$MODEL_PID" # a worker the model left behind goes with it
     MODEL_PID=""
     ((IS_TTY)) && printf '\r%*s\r' "$((COLUMNS_NOW > 1 ? COLUMNS_NOW - 1 : 1))" ''
-    RUN_CSV=$(sed -n 2p "$LIB_TMP/model.out")
+    run_fields "$LIB_TMP/model.out"
     RUN_ERR=$(grep -v '^$' "$LIB_TMP/model.err" | head -n 1)
     stats=$(http_get /stats)
     RUN_PEAK=$(json_num "$stats" peak_in_flight)
 }
 
-# Append a run to the results (a row: the model's summary row, then delay,
-# ideal, the server's peak in flight and the exit status; a run that printed
-# nothing gets empty figures) and its requests, each prefixed with the
-# model and its workers.
+# The model's summary (its CSV: a header and one row) by column name:
+# RUN_FIELD[wall_s] and so on; empty when it printed none.
+declare -A RUN_FIELD=()
+run_fields() { # csv_file
+    local -a names=() values=()
+    local k
+    RUN_FIELD=()
+    { IFS=, read -r -a names && IFS=, read -r -a values; } <"$1" || return 0
+    for k in "${!names[@]}"; do RUN_FIELD[${names[$k]}]=${values[$k]:-}; done
+}
+
+# Append a run to the results: each column of RESULTS_HEADER by name, from
+# the model's own summary, then delay, ideal, the server's peak in flight
+# and the exit status. A run that printed nothing has every request failed
+# and empty figures. Its requests go to requests.csv, each prefixed with
+# the model and its workers.
 RESULTS_HEADER="model,requests,workers,ok,failed,wall_s,cpu_s,max_rss_kb,child_max_rss_kb,attempts,processes,children,children_pss_kb,work_us,delay_s,ideal_s,peak_in_flight,exit"
 REQUESTS_HEADER="model,workers,id,worker,start_s,end_s,status,bytes,attempts,error"
 record_run() { # model n workers delay_s results_csv requests_csv records_file
-    local m=$1 n=$2 w=$3 row=$RUN_CSV
-    [[ $row == "$m",* ]] || row="$m,$n,$w,0,$n,,,,,,,,,"
-    RUN_ROW=$row
-    echo "$row,$4,$(ideal_s "$m" "$n" "$w" "$4"),${RUN_PEAK:-},$RUN_RC" >>"$5"
+    local m=$1 n=$2 w=$3 col row=""
+    local -A field=([model]=$m [requests]=$n [workers]=$w [ok]=0 [failed]=$n)
+    if [[ ${RUN_FIELD[model]:-} == "$m" ]]; then
+        for col in "${!RUN_FIELD[@]}"; do field[$col]=${RUN_FIELD[$col]}; done
+    fi
+    field[delay_s]=$4 field[ideal_s]=$(ideal_s "$m" "$n" "$w" "$4") field[peak_in_flight]=${RUN_PEAK:-} field[exit]=$RUN_RC
+    local -a cols
+    IFS=, read -r -a cols <<<"$RESULTS_HEADER"
+    for col in "${cols[@]}"; do row+="${row:+,}${field[$col]:-}"; done
+    echo "$row" >>"$5"
     if [[ -n $6 && -s $7 ]]; then
-        tail -n +2 "$7" | sed "s/^/$m,$w,/" >>"$6"
+        awk -v prefix="$m,$w," 'NR > 1 { print prefix $0 }' "$7" >>"$6"
     fi
 }
