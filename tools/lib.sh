@@ -462,11 +462,11 @@ run_model() { # model n workers timeout_ms records_file
 # RUN_FIELD[wall_s] and so on; empty when it printed none.
 declare -A RUN_FIELD=()
 run_fields() { # csv_file
-    local -a names=() values=()
+    local -a columns=() values=()
     local k
     RUN_FIELD=()
-    { IFS=, read -r -a names && IFS=, read -r -a values; } <"$1" || return 0
-    for k in "${!names[@]}"; do RUN_FIELD[${names[$k]}]=${values[$k]:-}; done
+    { IFS=, read -r -a columns && IFS=, read -r -a values; } <"$1" || return 0
+    for k in "${!columns[@]}"; do RUN_FIELD[${columns[$k]}]=${values[$k]:-}; done
 }
 
 # Append a run to the results: each column of RESULTS_HEADER by name, from
