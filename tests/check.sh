@@ -2,8 +2,9 @@
 # shellcheck shell=bash
 # tests/check.sh -- what the shell tests share: check NAME COMMAND... runs
 # one assertion and counts it; on a failure it shows the last output of the
-# command under test ($out and $err, set by the caller). Sourced.
-passed=0 failed=0
+# command under test (the files named by $out and $err, which the caller
+# sets before its first check). Sourced.
+passed=0 failed=0 out=${out:-/dev/null} err=${err:-/dev/null}
 
 check() { # NAME COMMAND...
     local name=$1
@@ -21,5 +22,5 @@ check() { # NAME COMMAND...
 # The closing line ctest's log shows, and the exit status.
 check_summary() { # NAME
     echo "$1: $passed passed, $failed failed"
-    [ "$failed" -eq 0 ]
+    [[ $failed -eq 0 ]]
 }

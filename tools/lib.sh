@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# shellcheck shell=bash disable=SC2034 # the callers read what we set
+# shellcheck shell=bash
 # tools/lib.sh -- what compare.sh and bench/run.sh share: messages, the
 # build, the delay-server's life, running one model with live progress, and
 # cleanup on every exit path. Sourced, never run; bash 5.0+ (EPOCHREALTIME)
@@ -43,8 +43,11 @@ models_load() {
         [[ $run =~ ^(default|extra|lesson)$ ]] || models_bad_row "$lineno" "run is default, extra or lesson"
         [[ $means =~ ^(none|threads|forks|loop|forks\+loop)$ ]] ||
             models_bad_row "$lineno" "means is none, threads, forks, loop or forks+loop"
+        # shellcheck disable=SC2034 # the callers read it
         MODEL_SOURCE[$name]=$source MODEL_NOUN[$name]=$noun MODEL_COLOUR[$name]=$colour
+        # shellcheck disable=SC2034 # the callers read it
         MODEL_ANSI[$name]=$ansi MODEL_SCHEDULE[$name]=$schedule MODEL_RUN[$name]=$run
+        # shellcheck disable=SC2034 # the callers read it
         MODEL_MEANS[$name]=$means
         MODELS_KNOWN+="${MODELS_KNOWN:+ }$name"
         [[ $run == default ]] && MODELS_ALL+="${MODELS_ALL:+ }$name"
@@ -61,6 +64,7 @@ RUN_ARGS=() PROCS="" SERVER_ARGS=()
 PLAN_FILE=""
 
 # Exit codes shared by both scripts.
+# shellcheck disable=SC2034 # the callers read it
 EXIT_OK=0 EXIT_FAILED=1 EXIT_USAGE=2 EXIT_SETUP=3
 
 SERVER_PID="" SERVER_URL="" SERVER_PORT=""
@@ -177,6 +181,7 @@ check_models() { # flag list
         [[ $seen == *",$m,"* ]] && die_usage "$1 names $m twice"
         seen+="$m,"
     done
+    # shellcheck disable=SC2034 # the callers read it
     MODEL_LIST=${2//,/ }
 }
 
@@ -453,6 +458,7 @@ run_model() { # model n workers timeout_ms records_file
     MODEL_PID=""
     ((IS_TTY)) && printf '\r%*s\r' "$((COLUMNS_NOW > 1 ? COLUMNS_NOW - 1 : 1))" ''
     run_fields "$LIB_TMP/model.out"
+    # shellcheck disable=SC2034 # the callers read it
     RUN_ERR=$(grep -v '^$' "$LIB_TMP/model.err" | head -n 1)
     stats=$(http_get /stats)
     RUN_PEAK=$(json_num "$stats" peak_in_flight)
@@ -475,6 +481,7 @@ run_fields() { # csv_file
 # and empty figures. Its requests go to requests.csv, each prefixed with
 # the model and its workers.
 RESULTS_HEADER="model,requests,workers,ok,failed,wall_s,cpu_s,max_rss_kb,child_max_rss_kb,attempts,processes,children,children_pss_kb,work_us,delay_s,ideal_s,peak_in_flight,exit"
+# shellcheck disable=SC2034 # the callers read it
 REQUESTS_HEADER="model,workers,id,worker,start_s,end_s,status,bytes,attempts,error"
 record_run() { # model n workers delay_s results_csv requests_csv records_file
     local m=$1 n=$2 w=$3 col row=""
