@@ -1,10 +1,10 @@
 # SPDX-License-Identifier: MIT
 # report_html.awk -- the parts of report.html that are not already drawn by
-# the other tools (tools/report_html puts the page together):
+# the other tools (tools/report_html puts the page together; the tables are
+# table.awk's and sweep_table.awk's, written as HTML directly):
 #
 #   part=facts   results.csv -> <dl> of what was run (-v cores= -v lesson=)
 #   part=lesson  results.csv -> the run's one-paragraph lesson, from its figures
-#   part=table   a Markdown table (table.awk, sweep_table.awk) -> <table>
 #   part=wall    results.csv -> wall time on a log axis and speed-up bars (SVG)
 #
 #   awk -f svg_lib.awk -f report_html.awk -v part=wall results.csv
@@ -13,8 +13,6 @@
 # data, so a new column or model needs nothing here. POSIX awk (mawk).
 
 BEGIN { FS = "," }
-
-part == "table" { table_line(); next }
 
 FNR == 1 { read_header(); next }
 
@@ -37,7 +35,6 @@ FNR == 1 { read_header(); next }
 }
 
 END {
-    if (part == "table") { table_end(); exit }
     if (rows == 0) exit 1
     if (part == "facts") facts()
     else if (part == "lesson") lesson_text()
@@ -116,37 +113,6 @@ function sweep_lesson(    r, lo, hi, best) {
     printf "The same %d requests, each answered after %s, at concurrency %d up to %d. The ideal is &lceil;N / c&rceil; &times; d: double the requests in flight and the time halves, until every request is in flight at once and the job takes one delay. ", nreq, fmt_s(delay), lo, hi
     if (best) printf "At %d, %s came closest: %s against an ideal of %s. ", hi, h(model[best]), fmt_s(wall[best] + 0), fmt_s(ideal[best])
     printf "Where a line leaves the dashed ideal, the model's own cost per worker (a thread, a process, a slot) has become larger than the wait it hides.</p>\n"
-}
-
-# --- a Markdown table as HTML -------------------------------------------------
-
-function cells(s, out,    n, i) {
-    sub(/^[ \t]*\|[ \t]*/, "", s)
-    sub(/[ \t]*\|[ \t]*$/, "", s)
-    n = split(s, out, /[ \t]*\|[ \t]*/)
-    return n
-}
-
-function table_line(    n, c, i) {
-    n = cells($0, c)
-    if (++tl == 1) { nhead = n; for (i = 1; i <= n; i++) head[i] = c[i]; return }
-    if (tl == 2) { for (i = 1; i <= n; i++) num[i] = (c[i] ~ /:$/); return }
-    ntr++
-    for (i = 1; i <= n; i++) tcell[ntr, i] = c[i]
-}
-
-function table_end(    r, i, cls) {
-    printf "<table class=\"results\">\n<thead><tr>"
-    for (i = 1; i <= nhead; i++) printf "<th%s scope=\"col\">%s</th>", num[i] ? " class=\"num\"" : "", h(head[i])
-    printf "</tr></thead>\n<tbody>\n"
-    for (r = 1; r <= ntr; r++) {
-        # The first column names the model, except in the sweep's table.
-        if (head[1] == "model") printf "<tr %s><td><span class=\"swatch\"></span>%s</td>", model_attr(tcell[r, 1]), h(tcell[r, 1])
-        else printf "<tr><td>%s</td>", h(tcell[r, 1])
-        for (i = 2; i <= nhead; i++) printf "<td%s>%s</td>", num[i] ? " class=\"num\"" : "", h(tcell[r, i])
-        printf "</tr>\n"
-    }
-    printf "</tbody>\n</table>\n"
 }
 
 # --- wall time on a log axis ---------------------------------------------------

@@ -65,6 +65,50 @@ function workers_short(m, w, p,    s) {
     return w
 }
 
+# A table from the grid cell[r, c] (row 0 the header, rows 1..nr; columns
+# 1..nc), wid[c] its widest cell, align[c] 1 for right-aligned figures:
+# as text for the terminal, Markdown, or HTML for report.html (escaped; with
+# model_first, each row carries its model's data-model and colour).
+function grid_print(style, nr, nc, model_first,    r, c, line, dash, k, m) {
+    if (style == "html") {
+        printf "<table class=\"results\">\n<thead><tr>"
+        for (c = 1; c <= nc; c++)
+            printf "<th%s scope=\"col\">%s</th>", align[c] ? " class=\"num\"" : "", xml_escape(cell[0, c])
+        printf "</tr></thead>\n<tbody>\n"
+        for (r = 1; r <= nr; r++) {
+            m = cell[r, 1]
+            if (model_first)
+                printf "<tr data-model=\"%s\" style=\"--model: %s\"><td><span class=\"swatch\"></span>%s</td>", xml_escape(m), model_color(m), xml_escape(m)
+            else
+                printf "<tr><td%s>%s</td>", align[1] ? " class=\"num\"" : "", xml_escape(m)
+            for (c = 2; c <= nc; c++)
+                printf "<td%s>%s</td>", align[c] ? " class=\"num\"" : "", xml_escape(cell[r, c])
+            printf "</tr>\n"
+        }
+        printf "</tbody>\n</table>\n"
+        return
+    }
+    for (r = 0; r <= nr; r++) {
+        line = style == "md" ? "|" : " "
+        for (c = 1; c <= nc; c++) {
+            if (style == "md") line = line " " cell[r, c] " |"
+            else line = line " " sprintf(align[c] && r ? "%" wid[c] "s" : "%-" wid[c] "s", cell[r, c]) " "
+        }
+        sub(/ +$/, "", line)
+        print line
+        if (r > 0) continue
+        line = style == "md" ? "|" : " "
+        for (c = 1; c <= nc; c++) {
+            dash = ""
+            for (k = 0; k < (style == "md" ? 3 : wid[c]); k++) dash = dash "-"
+            if (style == "md") line = line (align[c] ? " " dash ": |" : " " dash " |")
+            else line = line " " dash " "
+        }
+        sub(/ +$/, "", line)
+        print line
+    }
+}
+
 function xml_escape(s) {
     gsub(/&/, "\\&amp;", s)
     gsub(/</, "\\&lt;", s)

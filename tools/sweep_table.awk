@@ -2,7 +2,7 @@
 # sweep_table.awk -- the sweep's results (one row per model and level) as
 # one row per concurrency: the ideal time, then each model's wall time.
 #
-#   awk -f svg_lib.awk -f sweep_table.awk -v style=text|md results.csv
+#   awk -f svg_lib.awk -f sweep_table.awk -v style=text|md|html results.csv
 
 BEGIN { FS = "," }
 
@@ -36,19 +36,6 @@ END {
             put(i, j + 2, wall[m, c] == "" ? "-" : fmt_s(wall[m, c] + 0) (bad[m, c] ? " (failures)" : ""))
         }
     }
-    for (r = 0; r <= nl; r++) {
-        line = style == "md" ? "|" : " "
-        for (c = 1; c <= nc; c++)
-            line = line (style == "md" ? " " cell[r, c] " |" : " " sprintf(r ? "%" wid[c] "s" : "%-" wid[c] "s", cell[r, c]) " ")
-        sub(/ +$/, "", line); print line
-        if (r == 0) {
-            line = style == "md" ? "|" : " "
-            for (c = 1; c <= nc; c++) {
-                dash = ""
-                for (k = 0; k < (style == "md" ? 3 : wid[c]); k++) dash = dash "-"
-                line = line (style == "md" ? " " dash ": |" : " " dash " ")
-            }
-            sub(/ +$/, "", line); print line
-        }
-    }
+    for (c = 1; c <= nc; c++) align[c] = 1
+    grid_print(style, nl, nc, 0)
 }

@@ -2,7 +2,7 @@
 # table.awk -- the results table, from results.csv (one row per run), as
 # aligned text for the terminal or as Markdown.
 #
-#   awk -f svg_lib.awk -f table.awk -v style=text|md [-v kind=compare|bench] results.csv
+#   awk -f svg_lib.awk -f table.awk -v style=text|md|html [-v kind=compare|bench] results.csv
 #
 # kind=compare (the classroom table): model, workers, wall, ideal, speed-up
 # over serial, efficiency, CPU, peak memory, peak in flight, ok/failed.
@@ -119,25 +119,5 @@ END {
             add(10, outcome(r), 1)
         }
     }
-    for (r = 0; r <= rows; r++) {
-        line = style == "md" ? "|" : " "
-        for (c = 1; c <= nc; c++) {
-            s = cell[r, c]
-            if (style == "md") line = line " " s " |"
-            else line = line " " sprintf(align[c] && r ? "%" wid[c] "s" : "%-" wid[c] "s", s) " "
-        }
-        sub(/ +$/, "", line)
-        print line
-        if (r == 0) {
-            line = style == "md" ? "|" : " "
-            for (c = 1; c <= nc; c++) {
-                dash = ""
-                for (i = 0; i < (style == "md" ? 3 : wid[c]); i++) dash = dash "-"
-                if (style == "md") line = line (align[c] ? " " dash ": |" : " " dash " |")
-                else line = line " " dash " "
-            }
-            sub(/ +$/, "", line)
-            print line
-        }
-    }
+    grid_print(style, rows, nc, 1)
 }
