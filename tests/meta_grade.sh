@@ -15,21 +15,22 @@
 # disk; then that Ctrl-C stops a grading at once and leaves nothing.
 # Usage: tests/meta_grade.sh [BUILD_DIR] [FIXTURE...]  (BUILD_DIR is reused)
 set -uo pipefail
-src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-work=$(mktemp -d "${TMPDIR:-/tmp}/meta_grade.XXXXXX")
-build=${1:-$work/build}
-shift $(($# > 0 ? 1 : 0))
-trap 'rm -rf "$work"' EXIT
-export TMPDIR=$work/tmp # every grading's temporary folder lands here: checked empty after
-mkdir -p "$TMPDIR" "$work/res" "$build"
-chmod 755 "$work" "$TMPDIR" # the graders' throw-away users must reach their folders
+
+SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 JOBS=${META_JOBS:-3} # gradings at once: three still keep every time bound on 2 cores
+WORK="" BUILD="" PASSED=0 FAILED=0
+LIST=() # "FILE MODEL LOSE MAYBE", one entry per grading
+
+# The graded models: the rows of models.conf that are not lessons.
+graded_models() {
+    awk '/^[a-z]/ && NF >= 8 && $7 != "lesson" { print $1 }' "$SRC/models.conf"
+}
 
 # The first "expect:" line of a fixture, as "MODEL LOSE MAYBE".
 # (its leading comment may wrap the line: the first lines are read as one).
 expect_of() {
     head -n 8 "$1" | tr '\n' ' ' | sed 's| \* | |g; s|\*/| |g' |
-        sed -n 's/.*expect: *\([a-z]*\) *lose *\([^ ]*\) *\(\[maybe *\([^]]*\)\]\)\{0,1\}.*/\1 \2 \4/p'
+        sed -n 's/.*expect: *\([a-z-]*\) *lose *\([^ ]*\) *\(\[maybe *\([^]]*\)\]\)\{0,1\}.*/\1 \2 \4/p'
 }
 
 # Processes of the graders' throw-away uids (1000000 and up): must be none.
@@ -40,58 +41,61 @@ strays() {
         awk '$1 >= 1000000 && !($4 ~ /^Z/ && $3 == 1) { print $2 "(" $5 ")" }' | paste -sd' '
 }
 
-# Grade one: FILE MODEL TAG; writes $work/res/TAG.{out,json,rc}.
+# What is left in TMPDIR, a few names on one line ("" when empty).
+left_on_disk() {
+    local names=()
+    shopt -s nullglob dotglob
+    names=("$TMPDIR"/*)
+    shopt -u nullglob dotglob
+    ((${#names[@]} == 0)) || printf '%s ' "${names[@]##*/}" | cut -c1-200
+}
+
+fail() { # NAME WHY
+    echo "META FAIL $1: $2"
+    FAILED=$((FAILED + 1))
+}
+
+# Grade one: FILE MODEL TAG; writes $WORK/res/TAG.{out,json,rc,time}.
 grade_one() {
-    local file=$1 model=$2 tag=$3 target=$1
+    local file=$1 model=$2 tag=$3 target=$1 t0=$EPOCHREALTIME
     if [[ $file == *.patch ]]; then
-        target=$work/res/$tag.c
-        if ! (cd "$src" && patch -s -p1 -F0 -o "$target" <"$file" >/dev/null 2>&1); then
-            echo "PATCH-FAILS" >"$work/res/$tag.out"
-            echo 99 >"$work/res/$tag.rc"
+        target=$WORK/res/$tag.c
+        if ! (cd "$SRC" && patch -s -p1 -F0 -o "$target" <"$file" >/dev/null 2>&1); then
+            echo "PATCH-FAILS" >"$WORK/res/$tag.out"
+            echo 99 >"$WORK/res/$tag.rc"
             return
         fi
     fi
-    local t0=$EPOCHREALTIME
-    "$src/tests/grade.sh" --build-dir "$build" --json "$work/res/$tag.json" "$model" "$target" \
-        >"$work/res/$tag.out" 2>&1 </dev/null
-    echo $? >"$work/res/$tag.rc"
-    echo "$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') $(basename "$file")" >"$work/res/$tag.time"
+    "$SRC/tests/grade.sh" --build-dir "$BUILD" --json "$WORK/res/$tag.json" "$model" "$target" \
+        >"$WORK/res/$tag.out" 2>&1 </dev/null
+    echo $? >"$WORK/res/$tag.rc"
+    echo "$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') ${file##*/}" >"$WORK/res/$tag.time"
 }
 
-# The build first, once, so the parallel gradings share it.
-if ! "$src/tests/grade.sh" --build-dir "$build" threadpool "$src/threadpool/threadpool.c" >"$work/warm.out" 2>&1; then
-    echo "META FAIL: the reference threadpool does not get full marks:"
-    cat "$work/warm.out"
-    echo "grade-meta: 0 passed, 1 failed"
-    exit 1
-fi
+# The references (full marks), then the fixtures (each its expect: line).
+make_list() { # FIXTURE...
+    local m f e fixtures=("$@")
+    for m in $(graded_models); do LIST+=("$SRC/$m/$m.c $m - "); done
+    ((${#fixtures[@]} > 0)) || fixtures=("$SRC"/tests/fixtures/*.c "$SRC"/tests/fixtures/*.patch)
+    for f in "${fixtures[@]}"; do
+        e=$(expect_of "$f")
+        if [[ -z $e ]]; then
+            fail "${f##*/}" "no expect: line"
+            continue
+        fi
+        LIST+=("$f $e")
+    done
+}
 
-# ---- the list: references, then fixtures ----
-list=() # "FILE MODEL LOSE MAYBE"
-for m in serial threadpool multiprocess async hybrid; do list+=("$src/$m/$m.c $m - "); done
-fixtures=("$@")
-[ ${#fixtures[@]} -gt 0 ] || fixtures=("$src"/tests/fixtures/*.c "$src"/tests/fixtures/*.patch)
-for f in "${fixtures[@]}"; do
-    e=$(expect_of "$f")
-    [ -n "$e" ] || { echo "META FAIL $(basename "$f"): no expect: line"; list+=("$f ? ? "); continue; }
-    list+=("$f $e")
-done
-
-n=0
-for entry in "${list[@]}"; do
-    read -r file model _ _ <<<"$entry"
-    [ "$model" = "?" ] && continue
-    n=$((n + 1))
-    grade_one "$file" "$model" "$n" &
-    while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
-done
-wait
-
-# ---- judge each grading ----
-passed=0 failed=0
-fail() {
-    echo "META FAIL $1: $2"
-    failed=$((failed + 1))
+grade_all() {
+    local entry file model n=0
+    for entry in "${LIST[@]}"; do
+        read -r file model _ _ <<<"$entry"
+        n=$((n + 1))
+        grade_one "$file" "$model" "$n" &
+        while (($(jobs -rp | wc -l) >= JOBS)); do wait -n; done
+    done
+    wait
 }
 
 # CHECK lost, by the rubric's FAIL lines, as a sorted comma list.
@@ -100,63 +104,81 @@ lost_in() { awk '$1 == "FAIL" { print $3 }' "$1" | sort | paste -sd,; }
 # Is every lost check wanted, and every wanted one lost (maybe: either)?
 lost_ok() { # LOST WANT MAYBE
     local lost=",$1," want=$2 maybe=",$3," c
-    if [ "$want" = - ]; then want=""; fi
+    [[ $want == - ]] && want=""
     for c in ${want//,/ }; do [[ $lost == *",$c,"* ]] || return 1; done
     for c in ${1//,/ }; do
-        [[ ",$want," == *",$c,"* ]] || [[ $maybe == *",$c,"* ]] || return 1
+        [[ ",$want," == *",$c,"* || $maybe == *",$c,"* ]] || return 1
     done
     return 0
 }
 
-n=0
-for entry in "${list[@]}"; do
-    read -r file model want maybe <<<"$entry"
-    [ "$model" = "?" ] && { failed=$((failed + 1)); continue; }
-    n=$((n + 1))
-    name=$(basename "$file")
-    out=$work/res/$n.out rc=$(cat "$work/res/$n.rc" 2>/dev/null || echo 98)
-    ok=1
-    if [ "$rc" = 99 ]; then
+# One grading against its expectation; 0 when it is as wanted.
+judge_one() { # N FILE MODEL WANT MAYBE
+    local n=$1 name=${2##*/} model=$3 want=$4 maybe=$5 out=$WORK/res/$1.out rc total got max lost want_rc
+    rc=$(cat "$WORK/res/$n.rc" 2>/dev/null || echo 98)
+    if [[ $rc == 99 ]]; then
         fail "$name" "the patch no longer applies to $model/$model.c: remake it"
-        continue
+        return 1
     fi
     total=$(sed -n 's/^total: \([0-9]*\) \/ \([0-9]*\)$/\1 \2/p' "$out")
     read -r got max <<<"${total:-x x}"
     lost=$(lost_in "$out")
-    if [ -z "$total" ]; then
+    if [[ -z $total ]]; then
         fail "$name" "no \"total: X / Y\" last line (exit $rc)"
-        ok=0
-    elif [ "$want" = all ]; then
-        [ "$got" = 0 ] || { fail "$name" "an attack kept $got of $max points (lost only: ${lost:-nothing})"; ok=0; }
+        return 1
+    fi
+    if [[ $want == all ]]; then
+        if [[ $got != 0 ]]; then
+            fail "$name" "an attack kept $got of $max points (lost only: ${lost:-nothing})"
+            return 1
+        fi
     elif ! lost_ok "$lost" "$want" "$maybe"; then
         fail "$name" "lost ${lost:--}, wanted ${want}${maybe:+ (maybe $maybe)}"
-        ok=0
+        return 1
     fi
-    if [ -n "$total" ]; then
-        want_rc=1
-        [ "$got" = "$max" ] && want_rc=0
-        [ "$rc" = "$want_rc" ] || { fail "$name" "exit status $rc, wanted $want_rc"; ok=0; }
-        if ! jq -e --argjson s "$got" '.score == $s and (.tests | length) > 0' "$work/res/$n.json" >/dev/null 2>&1; then
-            fail "$name" "results.json is missing, invalid or disagrees with the total"
-            ok=0
+    want_rc=1
+    [[ $got == "$max" ]] && want_rc=0
+    if [[ $rc != "$want_rc" ]]; then
+        fail "$name" "exit status $rc, wanted $want_rc"
+        return 1
+    fi
+    if ! jq -e --argjson s "$got" '.score == $s and (.tests | length) > 0' "$WORK/res/$n.json" >/dev/null 2>&1; then
+        fail "$name" "results.json is missing, invalid or disagrees with the total"
+        return 1
+    fi
+    return 0
+}
+
+judge_all() {
+    local entry file model want maybe n=0
+    for entry in "${LIST[@]}"; do
+        read -r file model want maybe <<<"$entry"
+        n=$((n + 1))
+        if judge_one "$n" "$file" "$model" "$want" "$maybe"; then
+            PASSED=$((PASSED + 1))
+        else
+            sed 's/^/    | /' "$WORK/res/$n.out" | head -n 40
         fi
-    fi
-    if [ $ok -eq 0 ]; then
-        sed 's/^/    | /' "$out" | head -n 40
-    else
-        passed=$((passed + 1))
-    fi
-done
+    done
+}
 
-# ---- nothing left behind ----
-left=$(strays)
-[ -z "$left" ] && passed=$((passed + 1)) || fail "hygiene" "processes still running after the gradings: $left"
-[ -z "$(ls -A "$TMPDIR")" ] && passed=$((passed + 1)) || fail "hygiene" "left in TMPDIR: $(ls -A "$TMPDIR" | head -n 5 | paste -sd' ')"
+# Nothing left running or on disk after the gradings.
+check_hygiene() {
+    local left
+    left=$(strays)
+    if [[ -n $left ]]; then fail "hygiene" "processes still running after the gradings: $left"; else PASSED=$((PASSED + 1)); fi
+    left=$(left_on_disk)
+    if [[ -n $left ]]; then fail "hygiene" "left in TMPDIR: $left"; else PASSED=$((PASSED + 1)); fi
+}
 
-# ---- Ctrl-C in the middle of a check ----
-hang=$src/tests/fixtures/threadpool_hang.patch
-if (cd "$src" && patch -s -p1 -F0 -o "$work/hang.c" <"$hang" >/dev/null 2>&1); then
-    setsid "$src/tests/grade.sh" --build-dir "$build" --only results threadpool "$work/hang.c" >"$work/int.out" 2>&1 &
+# Ctrl-C in the middle of a check stops the grading at once, leaving nothing.
+check_interrupt() {
+    local hang=$SRC/tests/fixtures/threadpool_hang.patch gpid irc t0 ms
+    if ! (cd "$SRC" && patch -s -p1 -F0 -o "$WORK/hang.c" <"$hang" >/dev/null 2>&1); then
+        fail "interrupt" "tests/fixtures/threadpool_hang.patch no longer applies"
+        return
+    fi
+    setsid "$SRC/tests/grade.sh" --build-dir "$BUILD" --only results threadpool "$WORK/hang.c" >"$WORK/int.out" 2>&1 &
     gpid=$!
     sleep 4
     t0=$(date +%s%N)
@@ -165,18 +187,40 @@ if (cd "$src" && patch -s -p1 -F0 -o "$work/hang.c" <"$hang" >/dev/null 2>&1); t
     irc=$?
     ms=$((($(date +%s%N) - t0) / 1000000))
     sleep 0.3
-    if [ "$irc" -ne 130 ] || [ "$ms" -gt 3000 ]; then
+    if ((irc != 130 || ms > 3000)); then
         fail "interrupt" "grade.sh took $ms ms to stop after SIGINT (exit $irc; wanted 130 within 3 s)"
-    elif [ -n "$(strays)" ] || [ -n "$(ls -A "$TMPDIR")" ]; then
-        fail "interrupt" "after SIGINT: left running: $(strays); left on disk: $(ls -A "$TMPDIR" | paste -sd' ')"
+    elif [[ -n $(strays) || -n $(left_on_disk) ]]; then
+        fail "interrupt" "after SIGINT: left running: $(strays); left on disk: $(left_on_disk)"
     else
-        passed=$((passed + 1))
+        PASSED=$((PASSED + 1))
     fi
-else
-    fail "interrupt" "tests/fixtures/threadpool_hang.patch no longer applies"
-fi
+}
 
-echo "slowest gradings: $(cat "$work"/res/*.time 2>/dev/null | sort -rn | head -n 5 |
-    awk '{ printf "%s%s %s s", (NR > 1 ? ", " : ""), $2, $1 }')"
-echo "grade-meta: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+main() {
+    WORK=$(mktemp -d "${TMPDIR:-/tmp}/meta_grade.XXXXXX") || exit 1
+    BUILD=${1:-$WORK/build}
+    shift $(($# > 0 ? 1 : 0))
+    trap 'rm -rf "$WORK"' EXIT
+    export TMPDIR=$WORK/tmp # every grading's temporary folder lands here: checked empty after
+    mkdir -p "$TMPDIR" "$WORK/res" "$BUILD"
+    chmod 755 "$WORK" "$TMPDIR" # the graders' throw-away users must reach their folders
+
+    # The build first, once, so the parallel gradings share it.
+    if ! "$SRC/tests/grade.sh" --build-dir "$BUILD" threadpool "$SRC/threadpool/threadpool.c" >"$WORK/warm.out" 2>&1; then
+        echo "META FAIL: the reference threadpool does not get full marks:"
+        cat "$WORK/warm.out"
+        echo "grade-meta: 0 passed, 1 failed"
+        exit 1
+    fi
+    make_list "$@"
+    grade_all
+    judge_all
+    check_hygiene
+    check_interrupt
+    echo "slowest gradings: $(cat "$WORK"/res/*.time 2>/dev/null | sort -rn | head -n 5 |
+        awk '{ printf "%s%s %s s", (NR > 1 ? ", " : ""), $2, $1 }')"
+    echo "grade-meta: $PASSED passed, $FAILED failed"
+    ((FAILED == 0))
+}
+
+main "$@"
