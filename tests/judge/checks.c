@@ -598,7 +598,7 @@ static void stalls_given_up(const struct obs *o, struct verdict *v)
                  "--timeout-ms %ld the transfer gives up after %.2f s (CURLOPT_TIMEOUT_MS on "
                  "every transfer)",
                  r->id, waited, o->job->timeout_ms, limit);
-        else if (waited > limit + (limit > 1 ? limit : 1) * 0.5 + 0.25)
+        else if (waited > limit * 1.25 + 0.3) /* correct: within ~0.05 s; loaded: 0.3 */
             fail(v,
                  "id %d was given up only %.2f s after it was asked (--timeout-ms %ld), while "
                  "other transfers went on: the timeout is each transfer's own, not a timer of the "
@@ -919,6 +919,9 @@ void judge_retries(const struct judge *jd, const struct obs *o, struct verdict *
     (void)jd;
     if (!ran(o, v))
         return;
+    if (o->peak > workers(o))
+        fail(v, "%ld requests were in flight at once while failures were retried; the limit is %d",
+             o->peak, workers(o));
     tried_as_allowed(o, v);
     rows_in_place(o, v);
     for (int id = 1; id <= o->n; id++) {
