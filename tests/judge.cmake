@@ -24,4 +24,24 @@ if(NOT SANITIZE)
     target_compile_definitions(graded_${flavor} PRIVATE crawl_run=judged_crawl_run)
     set_target_properties(graded_${flavor} PROPERTIES ARCHIVE_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/graded)
   endforeach()
+
+  # Each reference model built as a submission is (the plain driver, the
+  # hooks' wraps, as tests/grade.sh links): the judge runs it on the same
+  # jobs to judge a submission's CPU and wake-ups by ratio. Not built by
+  # default: grade.sh asks for graded-ref-MODEL, and the judge finds it
+  # next to delay-server (without it, the cpu check's absolute budget).
+  set(graded_wraps pthread_create pthread_join pthread_detach fork curl_easy_init
+      curl_easy_duphandle curl_easy_cleanup curl_easy_perform curl_multi_add_handle
+      pthread_mutex_lock pthread_mutex_trylock sem_wait sem_trywait sem_timedwait)
+  list(TRANSFORM graded_wraps PREPEND "LINKER:--wrap=")
+  foreach(model serial threadpool multiprocess async hybrid)
+    if(EXISTS ${CMAKE_SOURCE_DIR}/${model}/${model}.c)
+      add_executable(graded-ref-${model} EXCLUDE_FROM_ALL ${CMAKE_SOURCE_DIR}/${model}/${model}.c)
+      target_include_directories(graded-ref-${model} PRIVATE ${common_dir})
+      target_compile_options(graded-ref-${model} PRIVATE -O1 -g)
+      target_link_libraries(graded-ref-${model} PRIVATE graded_plain CURL::libcurl Threads::Threads m)
+      target_link_options(graded-ref-${model} PRIVATE ${graded_wraps})
+      set_target_properties(graded-ref-${model} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
+    endif()
+  endforeach()
 endif()

@@ -15,6 +15,7 @@
 #define SLACK_S        1.0  /* added to every time bound: a loaded 2-core machine */
 #define CPU_BASE_S     0.25 /* CPU a waiting job may use: start-up, libcurl, the sandbox */
 #define CPU_PER_REQ_S  0.004
+#define CPU_SLACK_S    0.05 /* beside 3 times the reference: /proc counts in 10 ms ticks */
 #define HELPER_THREADS 2    /* threads a pool may start beside its W workers (a logger, say) */
 #define UNEVEN_SEEDS   1000 /* seeds tried for the uneven job */
 
@@ -779,13 +780,41 @@ void judge_easy_handles(const struct judge *jd, const struct obs *o, struct verd
              o->calls[CALL_EASY_INITS], o->calls[CALL_EASY_CLEANUPS]);
 }
 
+/* Against the suite's own model on the same job in the same grading:
+ * CPU time (from /proc, in 10 ms ticks) and wake-ups of the graded
+ * process's threads. A loop that polls with a short sleep costs little
+ * CPU but wakes up hundreds of times a second. */
+static void cpu_against_reference(const struct judge *jd, const struct obs *o, struct verdict *v)
+{
+    const struct obs *ref = o->ref;
+    double cpu_bound = 3 * ref->cpu_s + CPU_SLACK_S + 0.002 * o->n;
+    long wake_bound = 4 * ref->wakeups + 30 + 2L * o->n;
+
+    if (o->cpu_s > cpu_bound)
+        fail(v,
+             "used %.2f s of CPU where the suite's own %s model used %.2f s on the same job: a "
+             "loop that polls without sleeping burns a core; wait in curl_multi_poll, poll or a "
+             "blocking call",
+             o->cpu_s, jd->model->name, ref->cpu_s);
+    else if (o->wakeups > wake_bound)
+        fail(v,
+             "its threads woke up %ld times in %.2f s where the suite's own %s model's woke up "
+             "%ld times on the same job: a loop that polls with a short sleep wakes up hundreds "
+             "of times a second; wait in curl_multi_poll, poll or a blocking call, which wakes "
+             "when there is something to do",
+             o->wakeups, o->wall_s, jd->model->name, ref->wakeups);
+}
+
 void judge_cpu(const struct judge *jd, const struct obs *o, struct verdict *v)
 {
     double budget = CPU_BASE_S + CPU_PER_REQ_S * o->n;
 
-    (void)jd;
     if (!ended(o, v))
         return;
+    if (o->ref) {
+        cpu_against_reference(jd, o, v);
+        return;
+    }
     if (o->cpu_s > budget)
         fail(v,
              "used %.2f s of CPU in %.2f s of a job that only waits (budget %.2f s): a loop "

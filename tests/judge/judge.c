@@ -299,7 +299,7 @@ static const struct check CHECKS[] = {
     {"children_reaped", HYGIENE_JOBS, 1, judge_children_reaped},
     {"fds_closed", HYGIENE_JOBS, 1, judge_fds_closed},
     {"easy_handles", HYGIENE_JOBS, 1, judge_easy_handles},
-    {"cpu", "uneven,regular,large", 1, judge_cpu},
+    {"cpu", "uneven,regular", 1, judge_cpu},
     {"exclusion", "contention,regular,ragged,large", 1, judge_exclusion},
     {"memory", "asan_regular,asan_faults,asan_timeout", 1, judge_sanitizer},
     {"race", "tsan_regular,tsan_ragged,tsan_faults", 1, judge_sanitizer},
@@ -342,7 +342,8 @@ static void help(void)
 {
     printf("usage: grade-judge --model MODEL --server DELAY-SERVER --work DIR\n"
            "                   [--plain BIN] [--asan BIN] [--tsan BIN]\n"
-           "                   [--sandbox auto|require|off] [--seed N] [--verbose] CHECK...\n"
+           "                   [--sandbox auto|require|off] [--seed N] [--reference BIN]\n"
+           "                   [--verbose] CHECK...\n"
            "Run a graded binary on the jobs the CHECKs need, each in a sandbox against\n"
            "its own delay-server, and print CHECK <name> PASS|FAIL <why>|SKIP <why>.\n"
            "The jobs' shapes are drawn from --seed (default: a random one), printed\n"
@@ -376,17 +377,12 @@ static int usage(const char *why)
 static int parse_args(int argc, char **argv, struct judge *jd)
 {
     static const struct option opts[] = {
-        {"model", required_argument, NULL, 'm'},
-        {"server", required_argument, NULL, 's'},
-        {"work", required_argument, NULL, 'd'},
-        {"plain", required_argument, NULL, 'P'},
-        {"asan", required_argument, NULL, 'A'},
-        {"tsan", required_argument, NULL, 'T'},
-        {"sandbox", required_argument, NULL, 'x'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"seed", required_argument, NULL, 'S'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"model", required_argument, NULL, 'm'},   {"server", required_argument, NULL, 's'},
+        {"work", required_argument, NULL, 'd'},    {"plain", required_argument, NULL, 'P'},
+        {"asan", required_argument, NULL, 'A'},    {"tsan", required_argument, NULL, 'T'},
+        {"sandbox", required_argument, NULL, 'x'}, {"verbose", no_argument, NULL, 'v'},
+        {"seed", required_argument, NULL, 'S'},    {"reference", required_argument, NULL, 'R'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
     int c;
 
@@ -421,6 +417,9 @@ static int parse_args(int argc, char **argv, struct judge *jd)
         case 'v':
             jd->verbose = 1;
             break;
+        case 'R':
+            jd->reference = optarg;
+            break;
         case 'S': {
             char *end;
 
@@ -446,6 +445,37 @@ static int parse_args(int argc, char **argv, struct judge *jd)
 }
 
 /* ---- running ---- */
+
+/* The reference model's run of job j (the same shape, the same server
+ * seed), for the cpu check's ratio; NULL without a reference binary. */
+static const struct obs *observe_reference(struct judge *jd, const struct job_shape *j)
+{
+    for (size_t k = 0; jd->reference && j->flavor == FLAVOR_PLAIN && k < jd->njobs; k++) {
+        if (&jd->jobs[k] != j)
+            continue;
+        if (!jd->ref_obs[k].done && !jd->gave_up[0]) {
+            jd->ref_obs[k].is_reference = 1;
+            job_run(jd, j, &jd->ref_obs[k]);
+        }
+        return jd->ref_obs[k].done && jd->ref_obs[k].ended ? &jd->ref_obs[k] : NULL;
+    }
+    return NULL;
+}
+
+/* The suite's own model built like a submission (tests/judge.cmake:
+ * graded-ref-MODEL), next to the server binary grade.sh names; or NULL. */
+static void find_reference(struct judge *jd)
+{
+    static char path[4096];
+    const char *slash = strrchr(jd->server, '/');
+
+    if (jd->reference || !slash)
+        return;
+    snprintf(path, sizeof path, "%.*s/graded-ref-%s", (int)(slash - jd->server), jd->server,
+             jd->model->name);
+    if (access(path, X_OK) == 0)
+        jd->reference = path;
+}
 
 /* Stuck: in crawl_run at the time limit, or after it and never exiting. */
 static int hung(const struct obs *o)
@@ -559,6 +589,8 @@ static void run_check(struct judge *jd, const char *name)
         if (c->lenient && !job_finished(o))
             continue;
         judged++;
+        if (c->judge == judge_cpu)
+            o->ref = observe_reference(jd, j);
         c->judge(jd, o, &v);
         if (!v.pass)
             v.where = o;
@@ -591,9 +623,10 @@ static void show_job(const struct obs *o)
     if (!o->done || o->broken[0])
         return;
     printf("JOB %-12s n=%d w=%d wall=%.3fs cpu=%.2fs peak=%ld requests=%ld exit=%d threads=%d->%d "
-           "fds=%d->%d left=%d\n",
+           "(at most %d) fds=%d->%d left=%d wakeups=%ld%s\n",
            o->job->name, o->n, o->w, o->wall_s, o->cpu_s, o->peak, o->requests, o->exit_code,
-           o->tasks_before, o->tasks_after, o->nfds_before, o->nfds_after, o->procs_left);
+           o->tasks_before, o->tasks_after, o->threads_peak, o->nfds_before, o->nfds_after,
+           o->procs_left, o->wakeups, o->is_reference ? " (the reference model)" : "");
 }
 
 static struct judge *g_judge; /* for the signal handler */
@@ -615,7 +648,8 @@ int main(int argc, char **argv)
 
     jd.obs = calloc(NJOBS, sizeof *jd.obs);
     jd.jobs = calloc(NJOBS, sizeof *jd.jobs);
-    if (!jd.obs || !jd.jobs) {
+    jd.ref_obs = calloc(NJOBS, sizeof *jd.ref_obs);
+    if (!jd.obs || !jd.jobs || !jd.ref_obs) {
         fprintf(stderr, "grade-judge: out of memory\n");
         return 3;
     }
@@ -628,6 +662,7 @@ int main(int argc, char **argv)
     }
     jd.seed %= 1000000000000ul; /* short enough to type back in */
     jobs_draw(&jd);
+    find_reference(&jd);
     g_judge = &jd;
     sigemptyset(&sa.sa_mask);
     if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0 ||
@@ -646,11 +681,15 @@ int main(int argc, char **argv)
     for (int k = optind; k < argc; k++)
         run_check(&jd, argv[k]);
     for (size_t k = 0; k < jd.njobs; k++) {
-        if (jd.verbose)
+        if (jd.verbose) {
             show_job(&jd.obs[k]);
+            show_job(&jd.ref_obs[k]);
+        }
         obs_free(&jd.obs[k]);
+        obs_free(&jd.ref_obs[k]);
     }
     free(jd.obs);
     free(jd.jobs);
+    free(jd.ref_obs);
     return 0;
 }

@@ -87,6 +87,9 @@ struct obs {
     pid_t kids_before[JUDGE_MAX_KIDS];        /* the driver's children at "ready" */
     int nkids_before, kids_kept; /* ... and how many were still its children at "end" */
     int first_bad;               /* second_run: bad rows of the first call (-1 unknown) */
+    long wakeups;                /* context switches of the graded process's threads (cpu jobs) */
+    int is_reference;            /* this is the reference model's run of the job */
+    const struct obs *ref;       /* the reference model's run of the same job, or NULL */
     int crawl_rc;                /* what crawl_run returned, from the "end" line */
     double wall_s;               /* start of the sandbox to "end" */
     double cpu_s;                /* utime + stime, the process and its reaped children */
@@ -137,6 +140,8 @@ struct judge {
     int verbose;
     unsigned long seed;     /* the grading's: every job's shape is drawn from it */
     int has_seed;           /* given with --seed */
+    const char *reference;  /* the suite's own model, built like a submission, or NULL */
+    struct obs *ref_obs;    /* [njobs]: its runs, for the cpu check */
     struct job_shape *jobs; /* [njobs], drawn from seed */
     size_t njobs;
     struct obs *obs;             /* [njobs] */

@@ -913,13 +913,20 @@ static void take_row(struct obs *o, const char *line)
 
 /* ---- one job ---- */
 
+#define MAX_TIDS 512 /* threads whose context switches are followed */
+
 struct running {
     pid_t sandbox, init, driver;
+    int tids[MAX_TIDS];      /* the graded process's threads seen so far ... */
+    long switches[MAX_TIDS]; /* ... and the most context switches seen of each */
+    int ntids;
     uid_t uid;
     char nonce[40];
     double t0;
     int port; /* the server's, for a look at "end"; -1: no server */
 };
+
+static void sample_switches(struct running *run, struct obs *o);
 
 static void on_line(struct judge *jd, struct running *run, struct obs *o, char *line)
 {
@@ -930,6 +937,8 @@ static void on_line(struct judge *jd, struct running *run, struct obs *o, char *
         o->t_ready = now_s();
         if (run->driver > 0) {
             snapshot(run->driver, &o->tasks_before, o->fds_before, &o->nfds_before);
+            sample_switches(run, o); /* what start-up cost is not counted */
+            o->wakeups = 0;
             signal_state(run->driver, o->sig_before);
             o->nkids_before = children_of(run->driver, o->kids_before, NULL, JUDGE_MAX_KIDS);
         }
@@ -955,6 +964,7 @@ static void on_line(struct judge *jd, struct running *run, struct obs *o, char *
         o->wall_s = o->t_end - run->t0;
         if (run->driver > 0) {
             snapshot(run->driver, &o->tasks_after, o->fds_after, &o->nfds_after);
+            sample_switches(run, o);
             signal_state(run->driver, o->sig_after);
             kids_at_end(run->driver, o);
             proc_stat(run->driver, &st, &pp, &o->cpu_s);
@@ -1085,7 +1095,7 @@ static void exec_sandboxed(struct judge *jd, struct running *run, const struct o
 {
     struct vec a = {0}, env = {0};
     int null = open("/dev/null", O_RDONLY);
-    const char *bin = jd->bin[o->job->flavor];
+    const char *bin = o->is_reference ? jd->reference : jd->bin[o->job->flavor];
     char sock[8192];
 
     if (setsid() < 0 || null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0 ||
@@ -1156,9 +1166,54 @@ static int is_bomb(struct bomb_watch *b, uid_t uid, struct obs *o)
     return 1;
 }
 
+/* Context switches of one thread (voluntary + not): each a wake-up. */
+static long thread_switches(pid_t pid, int tid)
+{
+    char path[96], line[128];
+    long total = 0, v;
+    FILE *f;
+
+    snprintf(path, sizeof path, "/proc/%d/task/%d/status", (int)pid, tid);
+    if (!(f = fopen(path, "re")))
+        return -1;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "voluntary_ctxt_switches: %ld", &v) == 1 ||
+            sscanf(line, "nonvoluntary_ctxt_switches: %ld", &v) == 1)
+            total += v;
+    fclose(f);
+    return total;
+}
+
+/* The wake-ups of every thread of the graded process, followed while they
+ * live (a joined thread keeps what was last seen of it): a loop that
+ * polls with a short sleep wakes up hundreds of times a second, one that
+ * waits in poll() a few times a request. */
+static void sample_switches(struct running *run, struct obs *o)
+{
+    int tids[MAX_TIDS];
+    char path[64];
+    int n;
+
+    snprintf(path, sizeof path, "/proc/%d/task", (int)run->driver);
+    n = list_dir_ints(path, tids, MAX_TIDS);
+    for (int k = 0; k < n && k < MAX_TIDS; k++) {
+        long sw = thread_switches(run->driver, tids[k]);
+        int at = 0;
+
+        while (at < run->ntids && run->tids[at] != tids[k])
+            at++;
+        if (at == run->ntids && run->ntids < MAX_TIDS)
+            run->tids[run->ntids++] = tids[k];
+        if (at < run->ntids && sw > run->switches[at]) {
+            o->wakeups += sw - run->switches[at];
+            run->switches[at] = sw;
+        }
+    }
+}
+
 /* Threads of the graded process while crawl_run runs, from /proc: a pool
  * shows its W threads, an event loop its one. */
-static void sample_threads(const struct running *run, struct obs *o)
+static void sample_threads(struct running *run, struct obs *o)
 {
     char path[64];
     int n;
@@ -1170,6 +1225,8 @@ static void sample_threads(const struct running *run, struct obs *o)
     if (n > o->threads_peak)
         o->threads_peak = n;
     o->thread_samples++;
+    if (strcmp(o->job->name, "regular") == 0 || strcmp(o->job->name, "uneven") == 0)
+        sample_switches(run, o);
 }
 
 /* Poll the channel and the output until "end" and exit, or the limit. */
