@@ -17,6 +17,7 @@
 #define CPU_PER_REQ_S  0.004
 #define CPU_SLACK_S    0.05 /* beside 3 times the reference: /proc counts in 10 ms ticks */
 #define HELPER_THREADS 2    /* threads a pool may start beside its W workers (a logger, say) */
+#define CALLER_KID_S   4    /* the caller's own child lives this long (hooks.c) */
 #define UNEVEN_SEEDS   1000 /* seeds tried for the uneven job */
 
 static void fail(struct verdict *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -948,9 +949,6 @@ void judge_retries(const struct judge *jd, const struct obs *o, struct verdict *
     (void)jd;
     if (!ran(o, v))
         return;
-    if (o->peak > workers(o))
-        fail(v, "%ld requests were in flight at once while failures were retried; the limit is %d",
-             o->peak, workers(o));
     tried_as_allowed(o, v);
     rows_in_place(o, v);
     for (int id = 1; id <= o->n; id++) {
@@ -1143,4 +1141,9 @@ void judge_caller_state(const struct judge *jd, const struct obs *o, struct verd
         fail(v, "the caller had a child of its own before crawl_run, and it was gone (reaped) when "
                 "crawl_run returned: wait(NULL) or waitpid(-1, ...) takes any child; wait for the "
                 "ones you forked, each by its pid");
+    else if (o->kids_dead && o->t_end - o->t0 < CALLER_KID_S - 0.5)
+        fail(v,
+             "the caller's own child, which lives %d s, was dead when crawl_run returned after "
+             "%.1f s: kill() only the pids you forked (not 0 or -1, not the process group)",
+             CALLER_KID_S, o->t_end - o->t0);
 }

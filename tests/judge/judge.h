@@ -86,6 +86,7 @@ struct obs {
     char sig_before[3][24], sig_after[3][24]; /* SigBlk, SigIgn, SigCgt at ready and end */
     pid_t kids_before[JUDGE_MAX_KIDS];        /* the driver's children at "ready" */
     int nkids_before, kids_kept; /* ... and how many were still its children at "end" */
+    int kids_dead;               /* ... of which dead (zombies) by then */
     int first_bad;               /* second_run: bad rows of the first call (-1 unknown) */
     long wakeups;                /* context switches of the graded process's threads (cpu jobs) */
     int is_reference;            /* this is the reference model's run of the job */

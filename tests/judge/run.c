@@ -722,17 +722,20 @@ static int children_of(pid_t driver, pid_t *out, char *states, int max)
 }
 
 /* The caller's children at "end": still its children, not reaped (a zombie
- * would do: the caller reaps its own), counted in o->kids_kept. */
+ * would do: the caller reaps its own), counted in o->kids_kept; those
+ * dead already (a zombie) in o->kids_dead. */
 static void kids_at_end(pid_t driver, struct obs *o)
 {
     pid_t now[64];
-    int n = children_of(driver, now, NULL, 64);
+    char state[64];
+    int n = children_of(driver, now, state, 64);
 
-    o->kids_kept = 0;
+    o->kids_kept = o->kids_dead = 0;
     for (int k = 0; k < o->nkids_before; k++)
         for (int q = 0; q < n; q++)
             if (now[q] == o->kids_before[k]) {
                 o->kids_kept++;
+                o->kids_dead += state[q] == 'Z';
                 break;
             }
 }
