@@ -388,6 +388,11 @@ build_trusted() {
     # A copy of the driver libraries for this grading: the next one's build
     # may replace them while this one links.
     mkdir -p "$work/graded" && cp "$suite"/graded/libgraded_*.a "$work/graded/" && chmod -R a+rX "$work/graded" || return 3
+    # The suite's own model built as a submission is: the yardstick of the
+    # judge's cpu check. Optional: without it the judge uses a fixed budget.
+    if run_bg "$build_dir/build-ref.log" cmake --build "$suite" --target "graded-ref-$model"; then
+        cp "$suite/bin/graded-ref-$model" "$work/graded/ref" && chmod a+rx "$work/graded/ref"
+    fi
     exec {build_lock}>&-
 }
 
@@ -720,6 +725,7 @@ run_judge() {
     [[ $sandboxed -eq 1 ]] || judge_args+=(--sandbox off)
     [[ $verbose -eq 1 ]] && judge_args+=(--verbose)
     [[ -z $seed ]] || judge_args+=(--seed "$seed")
+    [[ ! -x $work/graded/ref ]] || judge_args+=(--reference "$work/graded/ref")
     for f in "${need[@]}"; do judge_args+=("--$f" "$bins/crawl-$f"); done
     mkdir -p "$work/judge" && chmod 755 "$work/judge"
     run_bg "$verdicts" "${judge_prefix[@]}" "$suite/bin/grade-judge" "${judge_args[@]}" "${checks[@]}"

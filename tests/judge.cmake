@@ -28,8 +28,8 @@ if(NOT SANITIZE)
   # Each reference model built as a submission is (the plain driver, the
   # hooks' wraps, as tests/grade.sh links): the judge runs it on the same
   # jobs to judge a submission's CPU and wake-ups by ratio. Not built by
-  # default: grade.sh asks for graded-ref-MODEL, and the judge finds it
-  # next to delay-server (without it, the cpu check's absolute budget).
+  # default: grade.sh asks for graded-ref-MODEL and hands it to the judge
+  # (--reference); without it, the cpu check's absolute budget.
   set(graded_wraps pthread_create pthread_join pthread_detach fork curl_easy_init
       curl_easy_duphandle curl_easy_cleanup curl_easy_perform curl_multi_add_handle
       pthread_mutex_lock pthread_mutex_trylock sem_wait sem_trywait sem_timedwait)

@@ -462,21 +462,6 @@ static const struct obs *observe_reference(struct judge *jd, const struct job_sh
     return NULL;
 }
 
-/* The suite's own model built like a submission (tests/judge.cmake:
- * graded-ref-MODEL), next to the server binary grade.sh names; or NULL. */
-static void find_reference(struct judge *jd)
-{
-    static char path[4096];
-    const char *slash = strrchr(jd->server, '/');
-
-    if (jd->reference || !slash)
-        return;
-    snprintf(path, sizeof path, "%.*s/graded-ref-%s", (int)(slash - jd->server), jd->server,
-             jd->model->name);
-    if (access(path, X_OK) == 0)
-        jd->reference = path;
-}
-
 /* Stuck: in crawl_run at the time limit, or after it and never exiting. */
 static int hung(const struct obs *o)
 {
@@ -662,7 +647,6 @@ int main(int argc, char **argv)
     }
     jd.seed %= 1000000000000ul; /* short enough to type back in */
     jobs_draw(&jd);
-    find_reference(&jd);
     g_judge = &jd;
     sigemptyset(&sa.sa_mask);
     if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0 ||
