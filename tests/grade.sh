@@ -70,22 +70,24 @@ declare -A SYMBOL_SET=(
     [multi]="curl_multi_*"
     [events]="epoll_create epoll_create1 epoll_ctl epoll_wait epoll_pwait poll ppoll close"
 )
-# The sets a model may call from, by its means (models.conf).
+# The sets a model may call from, by its means (models.conf). An event loop
+# may call the blocking fetch: that mistake (the seeds' trap) is for the
+# judge to see (parallel, unlimited), not a reason to lose every point.
 declare -A MEANS_SETS=(
     [none]="contract blocking easy libc"
     [threads]="contract blocking easy libc threads"
     [forks]="contract blocking easy libc processes pipes shared"
-    [loop]="contract easy libc multi events"
-    [forks+loop]="contract easy libc multi events processes pipes shared"
+    [loop]="contract blocking easy libc multi events"
+    [forks+loop]="contract blocking easy libc multi events processes pipes shared"
 )
-# What a model of these means must call: MEANS, names (one of them is
-# enough), and the reason when none is there. Missing: the parallel check's
-# points are lost (every point, if the rubric has no parallel for it).
+# What a model of these means must call to run on its own means: MEANS,
+# names (one of them is enough), and the reason when none is there.
+# Missing: the parallel check's points are lost (every point, if the rubric
+# has no parallel for it). Waiting for the workers is judged by what the
+# judge sees (threads_joined, children_reaped), not required here.
 REQUIRED=(
     "threads     pthread_create  no pthread_create: a thread pool starts its own threads"
-    "threads     pthread_join    no pthread_join: a thread pool waits for each of its threads before crawl_run returns"
     "forks       fork            no fork: a multiprocess pool starts its own worker processes"
-    "forks       waitpid,wait,waitid  no waitpid, wait or waitid: the parent waits for every child it forked"
     "loop        curl_multi_add_handle  no curl_multi_add_handle: an event loop hands its transfers to one multi handle"
     "loop        curl_multi_poll,curl_multi_wait,curl_multi_socket_action  no curl_multi_poll, curl_multi_wait or curl_multi_socket_action: the loop waits on all its transfers at once"
     "forks+loop  fork            no fork: a hybrid starts P worker processes, each with its own event loop"
@@ -235,10 +237,32 @@ flavor_of() {
     esac
 }
 
+# The model whose check lines apply: its own, or, for a model the rubric
+# does not name yet (a new row in models.conf), those of the first model
+# with the same means that it names.
+rubric_model() {
+    local m named
+    named=$(awk '!/^[ \t]*(#|$)/ && $2 != "allow" { print $1 }' "$rubric" | sort -u)
+    if grep -qxF -- "$model" <<<"$named"; then
+        echo "$model"
+        return
+    fi
+    for m in $MODELS; do
+        if [[ ${MODEL_MEANS[$m]} == "${MODEL_MEANS[$model]}" ]] && grep -qxF -- "$m" <<<"$named"; then
+            echo "$m"
+            return
+        fi
+    done
+    echo "$model"
+}
+
 # ---- the rubric: the model's lines, in order; its allow lines ----
 read_rubric() {
     checks=() points=() descs=() extra_allow=() rubric_parallel=0
-    local lineno=0 line m c p d
+    local lineno=0 line m c p d rubric_of
+    rubric_of=$(rubric_model)
+    [[ $rubric_of == "$model" ]] ||
+        echo "grade.sh: $rubric names no checks for $model: grading with those of $rubric_of (the same means)" >&2
     local -a names
     while IFS= read -r line || [[ -n $line ]]; do
         lineno=$((lineno + 1))
@@ -257,7 +281,7 @@ read_rubric() {
         fi
         flavor_of "${c:-}" >/dev/null || die_usage "$rubric:$lineno: unknown check \"$(shown "${c:-}")\""
         [[ ${p:-} =~ ^[0-9]{1,4}$ ]] || die_usage "$rubric:$lineno: points must be a whole number 0..9999, not \"$(shown "${p:-}")\""
-        [[ $m == "$model" ]] || continue
+        [[ $m == "$rubric_of" ]] || continue
         [[ $c == parallel ]] && rubric_parallel=1
         if [[ -n $only && ",$only," != *",$c,"* ]]; then continue; fi
         checks+=("$c") points+=("$((10#$p))") descs+=("${d:-}")
@@ -721,7 +745,7 @@ run_judge() {
     : >"$verdicts"
     [[ -z $note ]] || return 0
     local jrc f
-    local -a judge_args=(--model "$model" --server "$suite/bin/delay-server" --work "$work/judge" --sandbox "$sandbox")
+    local -a judge_args=(--model "$model" --means "${MODEL_MEANS[$model]}" --server "$suite/bin/delay-server" --work "$work/judge" --sandbox "$sandbox")
     [[ $sandboxed -eq 1 ]] || judge_args+=(--sandbox off)
     [[ $verbose -eq 1 ]] && judge_args+=(--verbose)
     [[ -z $seed ]] || judge_args+=(--seed "$seed")

@@ -63,6 +63,11 @@ static int ran(const struct obs *o, struct verdict *v)
              "the program ended before crawl_run was called (exit status %d): code that runs "
              "before main, or a crash at start",
              o->exit_code);
+    else if (o->timed_out && still_working(o))
+        fail(v,
+             "crawl_run did not finish within the time limit, though the server was answering "
+             "its pages to the end: too slow for this job (at most %ld in flight at once)",
+             o->peak);
     else if (o->timed_out)
         fail(v, "crawl_run did not return within the time limit: a hang, a deadlock, or a worker "
                 "that waits for work that never comes");
@@ -143,6 +148,15 @@ static void fetched_once(const struct obs *o, struct verdict *v, const char *twi
         fail(v, "ids never fetched: %d, the first is id %d (the server saw no request for it)",
              missing, first_missing);
     fetched_beyond(o, v);
+}
+
+int still_working(const struct obs *o)
+{
+    for (int k = 0; o->timed_out && o->log_ok && k < o->nlog; k++) {
+        if (o->log[k].end == 'a' && o->log[k].end_s > o->t_stopped - 1.0)
+            return 1;
+    }
+    return 0;
 }
 
 /* Every row in its own slot: res[i] holds id i + 1. */

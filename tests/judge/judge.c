@@ -27,15 +27,28 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* ---- the models the judge knows ---- */
+/* ---- the model ----
+ * What the judge knows of a model comes from its row in models.conf, which
+ * grade.sh passes on: its name (for the reasons) and its means of
+ * concurrency (none, threads, forks, loop, forks+loop). */
 
-static const struct model_spec MODELS[] = {
-    {.name = "serial"},
-    {.name = "threadpool", .pool = 1, .threads = 1},
-    {.name = "multiprocess", .pool = 1, .forks = 1},
-    {.name = "async", .pool = 1, .event_loop = 1},
-    {.name = "hybrid", .pool = 1, .event_loop = 1, .forks = 1},
-};
+static struct model_spec model_spec;
+
+static int model_set_means(struct model_spec *m, const char *means)
+{
+    static const char *const known[] = {"none", "threads", "forks", "loop", "forks+loop"};
+    int ok = 0;
+
+    for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
+        ok |= strcmp(means, known[k]) == 0;
+    if (!ok)
+        return -1;
+    m->pool = strcmp(means, "none") != 0;
+    m->threads = strcmp(means, "threads") == 0;
+    m->forks = strncmp(means, "forks", 5) == 0;
+    m->event_loop = strstr(means, "loop") != NULL;
+    return 0;
+}
 
 /* ---- the jobs ----
  * Every grading draws its jobs' shapes (N, W, delays, which ids fail and
@@ -340,7 +353,7 @@ static int list_has(const char *list, const char *name)
 
 static void help(void)
 {
-    printf("usage: grade-judge --model MODEL --server DELAY-SERVER --work DIR\n"
+    printf("usage: grade-judge --model MODEL --means MEANS --server DELAY-SERVER --work DIR\n"
            "                   [--plain BIN] [--asan BIN] [--tsan BIN]\n"
            "                   [--sandbox auto|require|off] [--seed N] [--reference BIN]\n"
            "                   [--verbose] CHECK...\n"
@@ -350,14 +363,6 @@ static void help(void)
            "first as SEED N, so a grading can be replayed.\n"
            "Exit status: 0 the checks ran (whatever their verdicts), 2 bad usage,\n"
            "3 the judge itself could not work (no server, no work folder).\n");
-}
-
-static const struct model_spec *model_find(const char *name)
-{
-    for (size_t k = 0; k < sizeof MODELS / sizeof MODELS[0]; k++)
-        if (strcmp(MODELS[k].name, name) == 0)
-            return &MODELS[k];
-    return NULL;
 }
 
 static const struct check *check_find(const char *name)
@@ -377,12 +382,19 @@ static int usage(const char *why)
 static int parse_args(int argc, char **argv, struct judge *jd)
 {
     static const struct option opts[] = {
-        {"model", required_argument, NULL, 'm'},   {"server", required_argument, NULL, 's'},
-        {"work", required_argument, NULL, 'd'},    {"plain", required_argument, NULL, 'P'},
-        {"asan", required_argument, NULL, 'A'},    {"tsan", required_argument, NULL, 'T'},
-        {"sandbox", required_argument, NULL, 'x'}, {"verbose", no_argument, NULL, 'v'},
-        {"seed", required_argument, NULL, 'S'},    {"reference", required_argument, NULL, 'R'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"model", required_argument, NULL, 'm'},
+        {"server", required_argument, NULL, 's'},
+        {"means", required_argument, NULL, 'M'},
+        {"work", required_argument, NULL, 'd'},
+        {"plain", required_argument, NULL, 'P'},
+        {"asan", required_argument, NULL, 'A'},
+        {"tsan", required_argument, NULL, 'T'},
+        {"sandbox", required_argument, NULL, 'x'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"seed", required_argument, NULL, 'S'},
+        {"reference", required_argument, NULL, 'R'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     int c;
 
@@ -390,9 +402,12 @@ static int parse_args(int argc, char **argv, struct judge *jd)
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'm':
-            jd->model = model_find(optarg);
-            if (!jd->model)
-                return usage("unknown --model");
+            model_spec.name = optarg;
+            break;
+        case 'M':
+            if (model_set_means(&model_spec, optarg) != 0)
+                return usage("--means is none, threads, forks, loop or forks+loop");
+            jd->model = &model_spec;
             break;
         case 's':
             jd->server = optarg;
@@ -437,8 +452,8 @@ static int parse_args(int argc, char **argv, struct judge *jd)
             return usage("unknown option or missing value");
         }
     }
-    if (!jd->model || !jd->server || !jd->work)
-        return usage("--model, --server and --work are required");
+    if (!model_spec.name || !jd->model || !jd->server || !jd->work)
+        return usage("--model, --means, --server and --work are required");
     if (optind >= argc)
         return usage("name at least one CHECK");
     return 0;
@@ -462,10 +477,12 @@ static const struct obs *observe_reference(struct judge *jd, const struct job_sh
     return NULL;
 }
 
-/* Stuck: in crawl_run at the time limit, or after it and never exiting. */
+/* Stuck: in crawl_run at the time limit with nothing answered in its last
+ * second, or after crawl_run and never exiting. A program still fetching
+ * at the limit is slow, not stuck: the later jobs still run. */
 static int hung(const struct obs *o)
 {
-    return o->timed_out || (o->ended && o->exit_code == -1 && !o->runaway);
+    return (o->timed_out && !still_working(o)) || (o->ended && o->exit_code == -1 && !o->runaway);
 }
 
 /* A bomb would go off again in every job and slow the machine each time;

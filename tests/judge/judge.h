@@ -76,6 +76,7 @@ struct obs {
     /* the process, from outside */
     int ready, ended;            /* the driver reached "ready" / "end" with our nonce */
     int timed_out;               /* killed at the time limit */
+    double t_stopped;            /* CLOCK_MONOTONIC: when it was, if it was */
     int runaway;                 /* killed as a fork or thread bomb: threads alive then */
     char not_run[JUDGE_WHY_MAX]; /* skipped after a bomb or hangs in earlier jobs, and why */
     int exit_code;               /* -1 unknown */
@@ -201,6 +202,9 @@ void judge_empty(const struct judge *jd, const struct obs *o, struct verdict *v)
 void judge_single(const struct judge *jd, const struct obs *o, struct verdict *v);
 void judge_one_worker(const struct judge *jd, const struct obs *o, struct verdict *v);
 void judge_more_workers(const struct judge *jd, const struct obs *o, struct verdict *v);
+/* Timed out while the server was still answering its pages to the end:
+ * too slow for the job (one at a time on a large one), not stuck. */
+int still_working(const struct obs *o);
 void judge_threads_joined(const struct judge *jd, const struct obs *o, struct verdict *v);
 void judge_children_reaped(const struct judge *jd, const struct obs *o, struct verdict *v);
 void judge_fds_closed(const struct judge *jd, const struct obs *o, struct verdict *v);

@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <grp.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -1250,6 +1251,7 @@ static void supervise(struct judge *jd, struct running *run, struct obs *o, int 
 
         if (left <= 0) {
             o->timed_out = !o->ended;
+            o->t_stopped = now_s();
             break;
         }
         if (is_bomb(&bomb, run->uid, o))
@@ -1282,6 +1284,25 @@ static void supervise(struct judge *jd, struct running *run, struct obs *o, int 
     }
     if (!waited)
         job_kill_sandbox(jd); /* and reaps it: its exit status stays unknown (-1) */
+}
+
+/* A job's folder goes when the job ends: the sandbox's output (it could
+ * fill the disk over many jobs) and the server's socket. Links are removed,
+ * never followed (FTW_PHYS). */
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    if (remove(path) != 0 && errno != ENOENT)
+        fprintf(stderr, "grade-judge: cannot remove %s: %s\n", path, strerror(errno));
+    return 0; /* go on: remove what can be removed */
+}
+
+static void remove_tree(const char *dir)
+{
+    if (nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0 && errno != ENOENT)
+        fprintf(stderr, "grade-judge: cannot remove %s: %s\n", dir, strerror(errno));
 }
 
 void job_run(struct judge *jd, const struct job_shape *j, struct obs *o)
@@ -1370,6 +1391,7 @@ done:
         if (info[k] >= 0)
             close(info[k]);
     }
+    remove_tree(jobdir);
 }
 
 void obs_free(struct obs *o)
