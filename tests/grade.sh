@@ -65,8 +65,9 @@ declare -A SYMBOL_SET=(
         pthread_condattr_* pthread_barrier_* pthread_barrierattr_* pthread_rwlock_* pthread_spin_*
         sem_init sem_destroy sem_wait sem_trywait sem_timedwait sem_post sem_getvalue"
     [processes]="fork waitpid wait waitid _exit getpid getppid"
-    [pipes]="pipe pipe2 read write close open poll"
-    [shared]="mmap munmap sysconf getpagesize pthread_mutex_* pthread_mutexattr_* sem_*"
+    [pipes]="pipe pipe2 read write pread pwrite close open poll fcntl"
+    [shared]="mmap munmap sysconf getpagesize memfd_create ftruncate shm_open shm_unlink
+        pthread_mutex_* pthread_mutexattr_* sem_*"
     [multi]="curl_multi_*"
     [events]="epoll_create epoll_create1 epoll_ctl epoll_wait epoll_pwait poll ppoll close"
 )
@@ -75,7 +76,7 @@ declare -A SYMBOL_SET=(
 # judge to see (parallel, unlimited), not a reason to lose every point.
 declare -A MEANS_SETS=(
     [none]="contract blocking easy libc"
-    [threads]="contract blocking easy libc threads"
+    [threads]="contract blocking easy libc threads pipes"
     [forks]="contract blocking easy libc processes pipes shared"
     [loop]="contract blocking easy libc multi events"
     [forks+loop]="contract blocking easy libc multi events processes pipes shared"

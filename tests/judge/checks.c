@@ -1152,10 +1152,13 @@ void judge_caller_state(const struct judge *jd, const struct obs *o, struct verd
         fail(v, "the judge's own child of the caller was not there (not your fault: tell your "
                 "teacher)");
     else if (o->kids_kept < o->nkids_before)
-        fail(v, "the caller had a child of its own before crawl_run, and it was gone (reaped) when "
-                "crawl_run returned: wait(NULL) or waitpid(-1, ...) takes any child; wait for the "
-                "ones you forked, each by its pid");
-    else if (o->kids_dead && o->t_end - o->t0 < CALLER_KID_S - 0.5)
+        fail(v,
+             "the caller had children of its own before crawl_run (one already ended, waiting for "
+             "its parent), and one was gone (reaped) when "
+             "crawl_run returned: wait(NULL) or waitpid(-1, ...) takes any child; wait for the "
+             "ones you forked, each by its pid");
+    else if (o->nkids_before > 0 && o->kids_dead >= o->nkids_before &&
+             o->t_end - o->t0 < CALLER_KID_S - 0.5)
         fail(v,
              "the caller's own child, which lives %d s, was dead when crawl_run returned after "
              "%.1f s: kill() only the pids you forked (not 0 or -1, not the process group)",

@@ -225,13 +225,14 @@ int __wrap_sem_timedwait(sem_t *s, const struct timespec *t)
 
 static int judge_fd = -1; /* --judge-fd, for the "first" line */
 
-/* JUDGE_CALLER: before main, the caller forks a child of its own, which
- * crawl_run must leave alone (the judge looks for it at "end"). It ends
- * by itself after a while, so a crawl_run that waits for any child
- * returns late instead of never; it dies with its parent. */
-static void caller_child(void)
+/* JUDGE_CALLER: before main, the caller forks children of its own, which
+ * crawl_run must leave alone (the judge looks for them at "end"): one that
+ * ends at once, a zombie the caller has not reaped yet (the first that a
+ * waitpid(-1) would take), and one that lives CALLER_KID_S, so a crawl_run
+ * that waits for any child returns late instead of never. */
+static void caller_child(int live_s)
 {
-    struct timespec left = {.tv_sec = CALLER_KID_S};
+    struct timespec left = {.tv_sec = live_s};
     pid_t pid = __real_fork();
 
     if (pid != 0)
@@ -248,8 +249,10 @@ __attribute__((constructor)) static void judge_setup(int argc, char **argv)
     for (int k = 1; k + 1 < argc; k++)
         if (strcmp(argv[k], "--judge-fd") == 0)
             judge_fd = atoi(argv[k + 1]);
-    if (getenv("JUDGE_CALLER"))
-        caller_child();
+    if (getenv("JUDGE_CALLER")) {
+        caller_child(0);
+        caller_child(CALLER_KID_S);
+    }
 }
 
 /* Rows of a finished call that are not a success in their own slot. */

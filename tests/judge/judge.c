@@ -240,7 +240,7 @@ static void draw_plain(struct job_shape *j, int serial)
         describe(j, "200 requests on %d workers, answered at once (the claims collide)", j->w);
     } else if (strcmp(name, "large") == 0) {
         j->n = serial ? rnd(150, 250) : rnd(1000, 2000);
-        j->w = serial ? 1 : pool(50, 100), j->delay_min = serial ? 1 : 20;
+        j->w = serial ? 1 : pool(65, 100), j->delay_min = serial ? 1 : 20;
         j->delay_max = serial ? 3 : 60;
         describe(j, "%d requests on %d workers, %ld-%ld ms each (a class-sized job)", j->n, j->w,
                  j->delay_min, j->delay_max);
@@ -312,7 +312,7 @@ static const struct check CHECKS[] = {
     {"children_reaped", HYGIENE_JOBS, 1, judge_children_reaped},
     {"fds_closed", HYGIENE_JOBS, 1, judge_fds_closed},
     {"easy_handles", HYGIENE_JOBS, 1, judge_easy_handles},
-    {"cpu", "uneven,regular", 1, judge_cpu},
+    {"cpu", "uneven,regular,faults", 1, judge_cpu},
     {"exclusion", "contention,regular,ragged,large", 1, judge_exclusion},
     {"memory", "asan_regular,asan_faults,asan_timeout", 1, judge_sanitizer},
     {"race", "tsan_regular,tsan_ragged,tsan_faults", 1, judge_sanitizer},
