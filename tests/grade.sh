@@ -35,7 +35,7 @@ PUBLIC_HEADERS=(crawl.h)
 WRAPS=(pthread_create pthread_join pthread_detach fork curl_easy_init curl_easy_duphandle curl_easy_cleanup
     curl_easy_perform curl_multi_add_handle pthread_mutex_lock pthread_mutex_trylock
     sem_wait sem_trywait sem_timedwait)
-COMPILE_LIMIT_S=60 COMPILE_MEM=2G COMPILE_LOG_MAX=65536
+COMPILE_LIMIT_S=60 COMPILE_MEM_MB=2048 COMPILE_FILE_MB=64 COMPILE_LOG_MAX=65536
 SOURCE_MAX=$((1 << 20)) # a model file is a few kilobytes
 # Not root: the judge's whole process tree under one cap (see limit_judge).
 JUDGE_TASKS_MAX=512 JUDGE_MEMORY_MAX=4G
@@ -467,7 +467,7 @@ run_compiler() {
     shift
     local cc_args=("$@")
     [[ -z $cc_uid ]] || cmd+=(setpriv --reuid="$cc_uid" --regid="$cc_uid" --clear-groups prlimit --nproc=64)
-    cmd+=(prlimit --as=$((2 << 30)) --cpu="$COMPILE_LIMIT_S" --fsize=$((64 << 20)) --)
+    cmd+=(prlimit --as=$((COMPILE_MEM_MB << 20)) --cpu="$COMPILE_LIMIT_S" --fsize=$((COMPILE_FILE_MB << 20)) --)
     if [[ $sandboxed -eq 1 ]]; then
         cmd+=(bwrap --unshare-all --die-with-parent --new-session --cap-drop ALL
             --ro-bind /usr /usr --ro-bind-try /etc/alternatives /etc/alternatives
@@ -535,7 +535,7 @@ compile_flavor() {
     0) return 0 ;;
     124 | 137) echo "the compiler was stopped after ${COMPILE_LIMIT_S} s (the time limit for a build)" >>"$log" ;;
     *) grep -a -q -i -E "memory|Killed signal" "$log" &&
-        echo "the compiler hit the build's memory limit ($COMPILE_MEM)" >>"$log" ;;
+        echo "the compiler hit the build's memory limit ($COMPILE_MEM_MB MB)" >>"$log" ;;
     esac
     return 1
 }
