@@ -3,7 +3,8 @@
 # tests/check.sh -- what the shell tests share: check NAME COMMAND... runs
 # one assertion and counts it; on a failure it shows the last output of the
 # command under test (the files named by $out and $err, which the caller
-# sets before its first check). Sourced.
+# sets before its first check): a grading's seed and lost points first,
+# then the last lines. Sourced.
 passed=0 failed=0 out=${out:-/dev/null} err=${err:-/dev/null}
 
 check() { # NAME COMMAND...
@@ -14,6 +15,7 @@ check() { # NAME COMMAND...
     else
         failed=$((failed + 1))
         echo "FAIL: $name"
+        grep -E -A 2 '^seed:|^ *FAIL ' "$out" | head -n 30 | sed 's/^/  stdout: /'
         sed 's/^/  stdout: /' "$out" | tail -n 5
         sed 's/^/  stderr: /' "$err" | tail -n 5
     fi

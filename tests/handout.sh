@@ -294,6 +294,10 @@ main() {
     [[ $mode == --gradescope ]] || die "unknown mode $(printf '%q' "$mode")"
     mkdir -p "$dir"
     make_handout "$dir/source" 1
+    # The reference, beside the judge (students never see the bundle): the
+    # yardstick of the cpu check, built as graded-ref-MODEL (judge.cmake).
+    mkdir -p "$dir/source/tests/judge/reference"
+    cp "$src/${SOURCE[$model]}" "$dir/source/tests/judge/reference/$model.c"
     write_gradescope_scripts "$dir" "$require"
     (cd "$dir" && python3 -m zipfile -c autograder.zip setup.sh run_autograder source >/dev/null)
     echo "Gradescope autograder for the $model model: $dir/autograder.zip (setup.sh, run_autograder, source/)$([[ $require -eq 1 ]] && echo "; grades only inside bubblewrap")"

@@ -34,9 +34,15 @@ if(NOT SANITIZE)
       curl_easy_duphandle curl_easy_cleanup curl_easy_perform curl_multi_add_handle
       pthread_mutex_lock pthread_mutex_trylock sem_wait sem_trywait sem_timedwait)
   list(TRANSFORM graded_wraps PREPEND "LINKER:--wrap=")
+  # A Gradescope bundle's tree has the student's skeleton at MODEL/MODEL.c
+  # and the reference in tests/judge/reference/ (tests/handout.sh).
   foreach(model serial threadpool multiprocess async hybrid)
-    if(EXISTS ${CMAKE_SOURCE_DIR}/${model}/${model}.c)
-      add_executable(graded-ref-${model} EXCLUDE_FROM_ALL ${CMAKE_SOURCE_DIR}/${model}/${model}.c)
+    set(ref_source ${CMAKE_SOURCE_DIR}/${model}/${model}.c)
+    if(EXISTS ${CMAKE_CURRENT_LIST_DIR}/judge/reference/${model}.c)
+      set(ref_source ${CMAKE_CURRENT_LIST_DIR}/judge/reference/${model}.c)
+    endif()
+    if(EXISTS ${ref_source})
+      add_executable(graded-ref-${model} EXCLUDE_FROM_ALL ${ref_source})
       target_include_directories(graded-ref-${model} PRIVATE ${common_dir})
       target_compile_options(graded-ref-${model} PRIVATE -O1 -g)
       target_link_libraries(graded-ref-${model} PRIVATE graded_plain CURL::libcurl Threads::Threads m)
