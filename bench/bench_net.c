@@ -3,14 +3,14 @@
  * bench/lateness.c (see bench_net.h). */
 #include "bench_net.h"
 
+#include "stats_client.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/tcp.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -91,54 +91,9 @@ int bench_connect(const struct sockaddr_in *addr)
     return fd;
 }
 
-/* The value of a header in the head [buf, head_end), or NULL. */
-static const char *header_value(const char *buf, const char *head_end, const char *name)
-{
-    size_t nlen = strlen(name);
-
-    for (const char *line = strstr(buf, "\r\n"); line && line < head_end;
-         line = strstr(line + 2, "\r\n")) {
-        const char *h = line + 2;
-
-        if ((size_t)(head_end - h) > nlen && strncasecmp(h, name, nlen) == 0 && h[nlen] == ':') {
-            h += nlen + 1;
-            while (*h == ' ')
-                h++;
-            return h;
-        }
-    }
-    return NULL;
-}
-
-/* A chunked body ends with the zero-size chunk: "0\r\n\r\n". */
-static int last_chunk(const char *body, size_t len)
-{
-    static const char end[] = "\r\n0\r\n\r\n";
-    const size_t elen = sizeof end - 1;
-
-    return (len == elen - 2 && memcmp(body, end + 2, elen - 2) == 0) ||
-           (len >= elen && memcmp(body + len - elen, end, elen) == 0);
-}
-
 int bench_response_done(const char *buf, size_t len, int eof, int *status, const char **body)
 {
-    const char *head_end, *v;
-    size_t body_len;
-
-    /* buf is NUL-terminated by the callers, so the string functions stop. */
-    head_end = strstr(buf, "\r\n\r\n");
-    if (!head_end)
-        return eof ? -1 : 0;
-    if (sscanf(buf, "HTTP/1.%*1[01] %3d", status) != 1)
-        return -1;
-    *body = head_end + 4;
-    body_len = len - (size_t)(*body - buf);
-    if ((v = header_value(buf, head_end, "Content-Length")) != NULL)
-        return body_len >= strtoul(v, NULL, 10) ? 1 : (eof ? -1 : 0);
-    if ((v = header_value(buf, head_end, "Transfer-Encoding")) != NULL &&
-        strncasecmp(v, "chunked", 7) == 0)
-        return last_chunk(*body, body_len) ? 1 : (eof ? -1 : 0);
-    return eof; /* no length: the close ends it */
+    return sc_response_done(buf, len, eof, status, body);
 }
 
 int bench_read_response(int fd, char *buf, size_t cap, size_t *len, int *status, const char **body)

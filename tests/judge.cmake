@@ -6,7 +6,7 @@
 # their own sanitizer flags.
 if(NOT SANITIZE)
   add_executable(grade-judge judge/judge.c judge/run.c judge/checks.c)
-  target_link_libraries(grade-judge PRIVATE delay_plan)
+  target_link_libraries(grade-judge PRIVATE delay_plan stats_client)
 
   get_target_property(common_dir crawl_common SOURCE_DIR)
   get_target_property(common_srcs crawl_common SOURCES)

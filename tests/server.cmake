@@ -4,6 +4,7 @@
 # start a private server the same way.
 add_library(server_fixture STATIC ${CMAKE_CURRENT_LIST_DIR}/server_fixture.c)
 target_include_directories(server_fixture PUBLIC ${CMAKE_CURRENT_LIST_DIR})
+target_link_libraries(server_fixture PRIVATE stats_client)
 target_compile_definitions(server_fixture
   PUBLIC DELAY_SERVER_PATH="$<TARGET_FILE:delay-server>")
 add_dependencies(server_fixture delay-server)

@@ -9,12 +9,14 @@
  * when its first process ends or is killed. */
 #include "judge.h"
 
+#include "stats_client.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <grp.h>
-#include <netinet/in.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -25,7 +27,6 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -342,115 +343,16 @@ static void server_stop(struct judge *jd, pid_t pid)
     jd->running_server = 0;
 }
 
-/* GET path from the judge's server over TCP; the body, malloc'd, or NULL. */
-static char *http_get(int port, const char *path)
+/* The judge's server is its own: a failed read is retried, not charged to
+ * the student (a machine loaded enough can hold one up). */
+#define SERVER_GET_MS  5000
+#define SERVER_GET_MAX (64L << 20) /* /log of the server's most requests: ~12 MB */
+
+static char *server_body(int port, const char *path)
 {
-    struct sockaddr_in sa = {.sin_family = AF_INET,
-                             .sin_port = htons((uint16_t)port),
-                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    struct timeval tv = {.tv_sec = 5};
-    char req[256];
-    size_t cap = 1 << 16, len = 0;
-    char *buf = NULL, *body;
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int reqlen;
+    struct sc_addr a = {.port = port};
 
-    if (fd < 0)
-        return NULL;
-    reqlen = snprintf(req, sizeof req,
-                      "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", path);
-    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0 ||
-        connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
-        write(fd, req, (size_t)reqlen) != reqlen || !(buf = malloc(cap)))
-        goto fail;
-    for (;;) {
-        ssize_t got;
-
-        if (len + 1 >= cap) {
-            char *bigger = realloc(buf, cap * 2);
-
-            if (!bigger)
-                goto fail;
-            buf = bigger;
-            cap *= 2;
-        }
-        got = read(fd, buf + len, cap - 1 - len);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0)
-            goto fail;
-        if (got == 0)
-            break;
-        len += (size_t)got;
-    }
-    buf[len] = '\0';
-    close(fd);
-    body = strstr(buf, "\r\n\r\n");
-    if (!body || strncmp(buf, "HTTP/1.1 200", 12) != 0) {
-        free(buf);
-        return NULL;
-    }
-    memmove(buf, body + 4, strlen(body + 4) + 1);
-    return buf;
-fail:
-    free(buf);
-    close(fd);
-    return NULL;
-}
-
-static int json_long(const char *json, const char *key, long *out)
-{
-    char pat[64];
-    const char *p;
-
-    snprintf(pat, sizeof pat, "\"%s\":", key);
-    p = strstr(json, pat);
-    if (!p)
-        return -1;
-    *out = strtol(p + strlen(pat), NULL, 10);
-    return 0;
-}
-
-/* "fetched":"1-23:1,24:2,25:0" -> o->fetched[1..n]; ids past n counted in fetched_max. */
-static int parse_fetched(const char *json, struct obs *o)
-{
-    const char *p = strstr(json, "\"fetched\":\"");
-
-    if (!p)
-        return -1;
-    p += strlen("\"fetched\":\"");
-    while (*p && *p != '"') {
-        char *end;
-        long first = strtol(p, &end, 10), last = first, count;
-
-        if (*end == '-')
-            last = strtol(end + 1, &end, 10);
-        if (*end != ':' || first < 1 || last < first)
-            return -1;
-        count = strtol(end + 1, &end, 10);
-        for (long id = first; id <= last && count > 0; id++) {
-            if (id <= o->n)
-                o->fetched[id] += (int)count;
-            if (id > o->fetched_max)
-                o->fetched_max = id;
-        }
-        p = *end == ',' ? end + 1 : end;
-    }
-    return 0;
-}
-
-/* The server is the judge's own: a failed read is retried, not charged to
- * the student (a machine loaded enough can time one out). */
-static char *http_get_retried(int port, const char *path)
-{
-    char *body = NULL;
-
-    for (int attempt = 0; attempt < 3 && !body; attempt++) {
-        if (attempt)
-            usleep(200 * 1000);
-        body = http_get(port, path);
-    }
-    return body;
+    return sc_get_body(&a, path, SERVER_GET_MS, SERVER_GET_MAX, 3);
 }
 
 /* Every request the program has started by "end": answered, given up,
@@ -459,91 +361,70 @@ static char *http_get_retried(int port, const char *path)
  * done (or the "end" came from elsewhere). */
 static void server_at_end(int port, struct obs *o)
 {
-    char *stats = port > 0 ? http_get_retried(port, "/stats") : NULL;
-    long requests, aborted, in_flight;
+    char *body = port > 0 ? server_body(port, "/stats") : NULL;
+    struct sc_stats st;
 
     o->started_at_end = -1;
-    if (stats && json_long(stats, "requests", &requests) == 0 &&
-        json_long(stats, "aborted", &aborted) == 0 &&
-        json_long(stats, "in_flight", &in_flight) == 0)
-        o->started_at_end = requests + aborted + in_flight;
-    free(stats);
+    if (body && sc_parse_stats(body, &st) == 0)
+        o->started_at_end = st.requests + st.aborted + st.in_flight;
+    free(body);
 }
 
-/* GET /log: one line a page request, "id attempt start_us end_us end
- * status pid", into o->log. */
+/* GET /log: the server's timeline of page requests, into o->log. */
 static void read_log(int port, struct obs *o)
 {
-    char *text = http_get_retried(port, "/log");
-    int cap = 0;
+    char *body = server_body(port, "/log");
+    struct sc_log_rec *recs;
+    size_t n;
 
-    if (!text)
+    if (!body || sc_parse_log(body, &recs, &n) != 0 || n > INT_MAX ||
+        !(o->log = calloc(n + 1, sizeof *o->log))) {
+        free(body);
         return;
-    for (char *line = text; *line;) {
-        char *nl = strchr(line, '\n');
-        long long start, end;
-        char how[16];
-        struct srv_rec r;
-
-        if (nl)
-            *nl = '\0';
-        if (sscanf(line, "%d %d %lld %lld %15s %d %d", &r.id, &r.attempt, &start, &end, how,
-                   &r.status, &r.pid) == 7) {
-            if (o->nlog == cap) {
-                struct srv_rec *bigger =
-                    realloc(o->log, (size_t)(cap = cap ? 2 * cap : 256) * sizeof *bigger);
-
-                if (!bigger)
-                    break;
-                o->log = bigger;
-            }
-            r.start_s = (double)start / 1e6;
-            r.end_s = end ? (double)end / 1e6 : 0;
-            r.end = strcmp(how, "aborted") == 0 ? 'x' : how[0];
-            o->log[o->nlog++] = r;
-        }
-        if (!nl)
-            break;
-        line = nl + 1;
     }
+    for (size_t k = 0; k < n; k++)
+        o->log[k] = (struct srv_rec){.id = (int)recs[k].id,
+                                     .attempt = (int)recs[k].attempt,
+                                     .start_s = (double)recs[k].start_us / 1e6,
+                                     .end_s = recs[k].end_us ? (double)recs[k].end_us / 1e6 : 0,
+                                     .end = recs[k].end,
+                                     .status = recs[k].status,
+                                     .pid = recs[k].pid};
+    o->nlog = (int)n;
     o->log_ok = 1;
-    free(text);
+    free(recs);
+    free(body);
 }
 
+/* The server's counters, per-id fetches, timeline and delay plan. */
 static void server_read(int port, struct obs *o)
 {
     char path[64];
-    char *stats = http_get_retried(port, "/stats");
-    char *plan;
+    char *body = server_body(port, "/stats");
+    unsigned int *counts = calloc((size_t)o->n + 1, sizeof *counts);
+    struct sc_stats st;
+    long long beyond;
 
-    if (stats && json_long(stats, "peak_in_flight", &o->peak) == 0 &&
-        json_long(stats, "in_flight", &o->in_flight) == 0 &&
-        json_long(stats, "requests", &o->requests) == 0 && parse_fetched(stats, o) == 0) {
-        json_long(stats, "aborted", &o->aborted);
-        json_long(stats, "fetched_other", &o->fetched_other);
+    if (body && counts && sc_parse_stats(body, &st) == 0 && st.fetched &&
+        sc_parse_fetched(st.fetched, counts, (size_t)o->n, &beyond, &o->fetched_max) == 0) {
+        for (int id = 1; id <= o->n; id++)
+            o->fetched[id] = (int)counts[id - 1];
+        o->peak = st.peak_in_flight;
+        o->in_flight = st.in_flight;
+        o->requests = st.requests;
+        o->aborted = st.aborted;
+        o->fetched_other = st.fetched_other;
         o->server_ok = 1;
     }
-    free(stats);
+    free(counts);
+    free(body);
     read_log(port, o);
     if (o->job->delay_min == o->job->delay_max || o->n > JUDGE_MAX_N)
         return;
     snprintf(path, sizeof path, "/plan?n=%d", o->n);
-    plan = http_get_retried(port, path);
-    if (plan) {
-        const char *p = strstr(plan, "\"delays_ms\":[");
-        int k = 0;
-
-        for (p = p ? p + 13 : NULL; p && k < o->n; k++) {
-            char *end;
-
-            o->delays_ms[k] = strtol(p, &end, 10);
-            if (end == p)
-                break;
-            p = *end == ',' ? end + 1 : end;
-        }
-        o->plan_ok = k == o->n;
-    }
-    free(plan);
+    body = server_body(port, path);
+    o->plan_ok = body && sc_parse_plan(body, o->delays_ms, (size_t)o->n) == 0;
+    free(body);
 }
 
 /* ---- /proc ---- */
