@@ -34,4 +34,59 @@ long dplan_delay_ms(uint64_t seed, long id, long min_ms, long max_ms);
  * intervals: [0,fail) fail, then reset, then stall, the rest OK. */
 enum dplan_fault dplan_fault(uint64_t seed, long id, long attempt, const struct dplan_rates *r);
 
+/* ---- the frontier crawl: list pages that name the detail pages ----
+ * With --pages L --per-page K, list page P (1..L) lists K detail ids, and
+ * every id 1..L*K is on exactly one page: page P holds positions
+ * (P-1)*K .. P*K-1 of a permutation of 1..L*K drawn from the seed. */
+
+/* List page P's delay: like dplan_delay_ms, from a hash of its own,
+ * dplan_hash(seed, DPLAN_LIST_DOMAIN | P), so list page 3 and detail 3
+ * get unrelated delays. */
+#define DPLAN_LIST_DOMAIN (1ULL << 63)
+long dplan_list_delay_ms(uint64_t seed, long page, long min_ms, long max_ms);
+
+/* The permutation of 1..m (m <= 2^62): the id at position pos (0..m-1),
+ * and its inverse, the position of id (1..m). A 6-round Feistel network
+ * over the smallest even number of bits that holds m-1, walked until it
+ * lands below m (cycle walking, at most 4 steps on average). Round r's
+ * key is dplan_hash(seed, DPLAN_PERM_DOMAIN | r); the round function is
+ * dplan_mix(key ^ half) masked to half the bits. O(1), no memory: the
+ * server computes a page when it answers it, a grader any id's page.
+ * Out of range (m < 1, pos or id outside): -1. */
+#define DPLAN_PERM_DOMAIN (1ULL << 62)
+long dplan_perm_id(uint64_t seed, long m, long pos);
+long dplan_perm_pos(uint64_t seed, long m, long id);
+
+/* The per_page ids list page P shows, in its order, into ids[0..per_page):
+ * positions (P-1)*per_page .. P*per_page-1 of the permutation of
+ * 1..pages*per_page. 0, or -1 when P is not 1..pages. */
+int dplan_list_page(uint64_t seed, long pages, long per_page, long page, long *ids);
+
+/* ---- the ideal schedule ----
+ * Times in ms in, seconds out; -1 for bad arguments (n < 0, a NULL array
+ * with n > 0) or when memory for the heaps runs out. */
+
+/* The greedy list schedule of ids 1..n (delays_ms[0..n)) on w machines:
+ * each id in turn goes to the machine free first. w <= 0 or w >= n: all
+ * at once, the largest delay. A binary heap of w free times: O(n log w). */
+double dplan_greedy_s(const long *delays_ms, int n, int w);
+
+/* dplan_frontier_s's flags. */
+#define DPLAN_CHAIN  1u /* list P+1 is known only when list P has ended */
+#define DPLAN_STAGES 2u /* all list pages first, then all details */
+
+/* The greedy schedule of a frontier crawl on w machines (w <= 0:
+ * unlimited): pages list pages, list_ms[P-1] the delay of list P, and
+ * pages * per_page details, detail_ms[(P-1)*per_page + j] the delay of
+ * the j-th detail page P lists. A list page is ready at 0 (DPLAN_CHAIN:
+ * list P+1 when list P ends), a detail when its list page ends. A free
+ * machine takes the first ready list page (they unlock work), else the
+ * detail ready first (ties: the lower page, then its list order), else
+ * waits for the next to be ready.
+ * DPLAN_STAGES: the lists alone on w machines (greedy, or one after
+ * another with DPLAN_CHAIN), then all details, greedy in list order,
+ * starting when the last list page ends. */
+double dplan_frontier_s(const long *list_ms, int pages, const long *detail_ms, int per_page, int w,
+                        unsigned flags);
+
 #endif

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
-# delay-server's tests: the parser's units, and the server end to end.
+# delay-server's tests: the parser's and the plan's units, and the server
+# end to end.
 # server_fixture is a library so other tests (the model contracts) can
 # start a private server the same way.
 add_library(server_fixture STATIC ${CMAKE_CURRENT_LIST_DIR}/server_fixture.c)
@@ -17,4 +18,9 @@ add_executable(test_server ${CMAKE_CURRENT_LIST_DIR}/test_server.c)
 target_link_libraries(test_server PRIVATE server_fixture delay_plan Threads::Threads PkgConfig::CMOCKA)
 add_test(NAME server COMMAND test_server)
 
-set_tests_properties(http_parse server PROPERTIES TIMEOUT 60)
+# The pure delay_plan library the grader links: permutation, ideal times.
+add_executable(test_delay_plan ${CMAKE_CURRENT_LIST_DIR}/test_delay_plan.c)
+target_link_libraries(test_delay_plan PRIVATE delay_plan PkgConfig::CMOCKA)
+add_test(NAME server_delay_plan COMMAND test_delay_plan)
+
+set_tests_properties(http_parse server server_delay_plan PROPERTIES TIMEOUT 60)
