@@ -11,23 +11,46 @@
 #include <unistd.h>
 
 static const struct option long_opts[] = {
-    {"url", required_argument, NULL, 'u'},      {"count", required_argument, NULL, 'n'},
-    {"workers", required_argument, NULL, 'w'},  {"timeout-ms", required_argument, NULL, 't'},
-    {"format", required_argument, NULL, 'f'},   {"records", required_argument, NULL, 'r'},
-    {"judge-fd", required_argument, NULL, 'J'}, {"retries", required_argument, NULL, 'R'},
-    {"work-us", required_argument, NULL, 'W'},  {"processes", required_argument, NULL, 'p'},
-    {"proxy", required_argument, NULL, 'P'},    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},        {NULL, 0, NULL, 0},
+    {"url", required_argument, NULL, 'u'},
+    {"count", required_argument, NULL, 'n'},
+    {"workers", required_argument, NULL, 'w'},
+    {"timeout-ms", required_argument, NULL, 't'},
+    {"format", required_argument, NULL, 'f'},
+    {"records", required_argument, NULL, 'r'},
+    {"judge-fd", required_argument, NULL, 'J'},
+    {"retries", required_argument, NULL, 'R'},
+    {"work-us", required_argument, NULL, 'W'},
+    {"processes", required_argument, NULL, 'p'},
+    {"proxy", required_argument, NULL, 'P'},
+    {"pages", required_argument, NULL, 'L'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
 };
+
+/* What the job is: ids 1..N, or (a frontier variant) what L list pages link. */
+static void print_job_help(const struct model *m)
+{
+    if (m->frontier)
+        printf("Fetch the list pages URL/list/1 .. URL/list/L with the %s model and\n"
+               "every page they link (each once, as the links are read), and report\n"
+               "the wall time, CPU time and peak memory it took.\n\n"
+               "  -u, --url URL        server base URL (default http://127.0.0.1:8080)\n"
+               "      --pages L        list pages to start from, 1..%d (default 10)\n",
+               m->name, CRAWL_LISTS_MAX);
+    else
+        printf("Fetch URL/detail/1 .. URL/detail/N with the %s model and report\n"
+               "the wall time, CPU time and peak memory it took.\n\n"
+               "  -u, --url URL        server base URL (default http://127.0.0.1:8080)\n"
+               "  -n, --count N        number of requests, 0..%d (default 100)\n",
+               m->name, CRAWL_COUNT_MAX);
+}
 
 static void print_help(const struct model *m)
 {
-    printf("Usage: crawl-%s [OPTION]...\n"
-           "Fetch URL/detail/1 .. URL/detail/N with the %s model and report\n"
-           "the wall time, CPU time and peak memory it took.\n\n"
-           "  -u, --url URL        server base URL (default http://127.0.0.1:8080)\n"
-           "  -n, --count N        number of requests, 0..%d (default 100)\n"
-           "  -w, --workers W      %d..%d (default %d)%s\n"
+    printf("Usage: crawl-%s [OPTION]...\n", m->name);
+    print_job_help(m);
+    printf("  -w, --workers W      %d..%d (default %d)%s\n"
            "  -t, --timeout-ms MS  per-request timeout, 1..%ld (default 30000)\n"
            "  -f, --format FMT     text or csv (default text)\n"
            "  -r, --records FILE   write every request as CSV to FILE\n"
@@ -42,7 +65,7 @@ static void print_help(const struct model *m)
            "  -h, --help           show this help and exit\n"
            "  -V, --version        show the version and exit\n\n"
            "Exit status: 0 all requests succeeded, 1 some failed, 2 bad usage.\n",
-           m->name, m->name, CRAWL_COUNT_MAX, m->min_workers, m->max_workers, m->default_workers,
+           m->min_workers, m->max_workers, m->default_workers,
            m->min_workers == 0   ? "; most requests in flight, 0 = all at once"
            : m->max_workers == 1 ? "; accepted and ignored: one worker"
                                  : "",
@@ -108,6 +131,7 @@ static void set_defaults(const struct model *m, struct options *opt)
     opt->job.nworkers = m->default_workers;
     opt->job.timeout_ms = 30000;
     opt->job.nprocs = m->takes_processes ? default_processes() : 0;
+    opt->job.pages = m->frontier ? 10 : 0;
     opt->format = FORMAT_TEXT;
     opt->judge_fd = -1;
 }
@@ -148,6 +172,21 @@ static int apply_lesson_option(const struct model *m, struct options *opt, int c
         }
         opt->job.nprocs = (int)v;
         return 0;
+    case 'L':
+        if (!m->frontier) {
+            snprintf(err, errsize,
+                     "--pages is the frontier variants' option (crawl-%s-frontier); the %s model "
+                     "takes -n",
+                     m->name, m->name);
+            return -1;
+        }
+        if (parse_long(arg, 1, CRAWL_LISTS_MAX, &v) != 0) {
+            snprintf(err, errsize, "--pages must be an integer 1..%d (got \"%s\")", CRAWL_LISTS_MAX,
+                     arg);
+            return -1;
+        }
+        opt->job.pages = (int)v;
+        return 0;
     case 'P':
         if (!is_http_url(arg)) {
             snprintf(err, errsize, "--proxy must be an http:// URL (got \"%s\")", arg);
@@ -169,6 +208,11 @@ static int apply(const struct model *m, struct options *opt, int c, const char *
     case 'u':
         return set_url(opt, arg, err, errsize);
     case 'n':
+        if (m->frontier) {
+            snprintf(err, errsize,
+                     "a frontier crawl finds its pages as it goes: give --pages L, not --count");
+            return -1;
+        }
         if (parse_long(arg, 0, CRAWL_COUNT_MAX, &v) != 0) {
             snprintf(err, errsize, "--count must be an integer 0..%d (got \"%s\")", CRAWL_COUNT_MAX,
                      arg);
@@ -268,5 +312,7 @@ enum cli_action cli_parse(int argc, char **argv, const struct model *m, struct o
         snprintf(err, errsize, "unexpected argument \"%s\"; see --help", argv[optind]);
         return CLI_USAGE;
     }
+    if (m->frontier) /* res[] has room for every page the server can list */
+        opt->job.n = CRAWL_LISTS_MAX + CRAWL_COUNT_MAX;
     return CLI_RUN;
 }

@@ -82,16 +82,31 @@ static int write_records(const char *path, const struct result *res, int n, doub
     return 0;
 }
 
-static void report(const struct options *opt, const struct result *res, const struct cost *c,
-                   const char *prog)
+/* A frontier crawl's rows are the pages it queued, from res[0]: the first
+ * row with no id ends them. Another model's rows are all n requests. */
+static int rows_used(const struct result *res, int n)
 {
-    struct tally t = tally_results(res, opt->job.n);
+    int rows = 0;
 
+    if (!MODEL.frontier)
+        return n;
+    while (rows < n && res[rows].id != 0)
+        rows++;
+    return rows;
+}
+
+static void report(const struct options *opt, const struct result *res, int rows,
+                   const struct cost *c, const char *prog)
+{
+    struct tally t = tally_results(res, rows);
+    struct job done = opt->job;
+
+    done.n = rows; /* the report counts the pages a frontier crawl found */
     if (opt->format == FORMAT_CSV)
-        report_csv(stdout, &MODEL, &opt->job, &t, c);
+        report_csv(stdout, &MODEL, &done, &t, c);
     else
-        report_text(stdout, &MODEL, &opt->job, &t, c);
-    report_failures(stderr, prog, res, opt->job.n, FAILURES_SHOWN);
+        report_text(stdout, &MODEL, &done, &t, c);
+    report_failures(stderr, prog, res, rows, FAILURES_SHOWN);
 }
 
 /* A report that never reached its reader (a full disk, a closed pipe) is
@@ -111,7 +126,7 @@ int main(int argc, char **argv)
     struct result *res;
     struct cost c = {0};
     double t0, cpu0;
-    int run_rc, exit_code = 0;
+    int run_rc, rows, exit_code = 0;
 
     snprintf(prog, sizeof prog, "crawl-%s", MODEL.name);
     switch (cli_parse(argc, argv, &MODEL, &opt, err, sizeof err)) {
@@ -139,7 +154,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: curl_global_init failed\n", prog);
         return 1;
     }
-    res = results_new(opt.job.n);
+    /* A frontier crawl appends its rows: they start empty, not "not run". */
+    res = MODEL.frontier ? calloc((size_t)opt.job.n + 1, sizeof *res) : results_new(opt.job.n);
     if (!res) {
         fprintf(stderr, "%s: out of memory for %d results\n", prog, opt.job.n);
         curl_global_cleanup();
@@ -163,18 +179,18 @@ int main(int argc, char **argv)
                 "%s: the %s model reported an error; a request it did not run counts as failed\n",
                 prog, MODEL.name);
     c.wall_s = clock_now() - t0;
-    if (opt.judge_fd >= 0 &&
-        judged_end(opt.judge_fd, res, opt.job.n, run_rc, err, sizeof err) != 0) {
+    rows = rows_used(res, opt.job.n);
+    if (opt.judge_fd >= 0 && judged_end(opt.judge_fd, res, rows, run_rc, err, sizeof err) != 0) {
         fprintf(stderr, "%s: %s\n", prog, err);
         exit_code = 1;
     }
     c.cpu_s = cpu_seconds() - cpu0;
     peak_memory(&c);
     c.children = child_memory_total(&c.children_pss_kb);
-    report(&opt, res, &c, prog);
-    if (tally_results(res, opt.job.n).failed)
+    report(&opt, res, rows, &c, prog);
+    if (tally_results(res, rows).failed)
         exit_code = 1;
-    if (opt.records && write_records(opt.records, res, opt.job.n, t0, prog) != 0)
+    if (opt.records && write_records(opt.records, res, rows, t0, prog) != 0)
         exit_code = 1;
     if (stdout_flushed(prog) != 0)
         exit_code = 1;

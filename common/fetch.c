@@ -36,6 +36,22 @@ int job_url(const char *base, int id, char *out, size_t size)
     return len < 0 || (size_t)len >= size ? -1 : 0;
 }
 
+int page_url(const char *base, int kind, int id, char *out, size_t size)
+{
+    int len = snprintf(out, size, "%s/%s/%d", base, kind == PAGE_LIST ? "list" : "detail", id);
+
+    return len < 0 || (size_t)len >= size ? -1 : 0;
+}
+
+/* List page 3 starts <!doctype html><title>list 3</title> -- else it is another page. */
+int body_names_list(const char *body, size_t len, int page)
+{
+    char want[64];
+    int wlen = snprintf(want, sizeof want, "<!doctype html><title>list %d</title>", page);
+
+    return wlen > 0 && len >= (size_t)wlen && memcmp(body, want, (size_t)wlen) == 0;
+}
+
 /* The server's page for id 7 starts {"id":7, -- anything else is a wrong page. */
 int body_names_id(const char *body, size_t len, int id)
 {
@@ -97,6 +113,15 @@ unsigned long cpu_work(const char *body, size_t len, long us)
     return (unsigned long)h;
 }
 
+void result_queued(struct result *r, const struct page_ref *p)
+{
+    memset(r, 0, sizeof *r);
+    r->id = p->id;
+    r->kind = p->kind;
+    r->worker = -1;
+    result_fail(r, "not run");
+}
+
 struct result *results_new(int n)
 {
     struct result *res = calloc((size_t)n + 1, sizeof *res);
@@ -107,6 +132,29 @@ struct result *results_new(int n)
         result_fail(&res[i], "not run");
     }
     return res;
+}
+
+/* A list page is kept whole (up to CRAWL_PAGE_MAX): its links are the
+ * work it discovers. Returns 0, or -1 when it does not fit. */
+static int keep_page(struct fetch *f, const char *data, size_t n)
+{
+    if (f->page_len + n > f->page_cap) {
+        size_t cap = f->page_cap ? f->page_cap : 4096;
+        char *p;
+
+        while (cap < f->page_len + n)
+            cap *= 2;
+        if (cap > CRAWL_PAGE_MAX)
+            return -1;
+        p = realloc(f->page, cap);
+        if (!p)
+            return -1;
+        f->page = p;
+        f->page_cap = cap;
+    }
+    memcpy(f->page + f->page_len, data, n);
+    f->page_len += n;
+    return 0;
 }
 
 /* libcurl hands the body over in pieces: keep the start, count it all. */
@@ -120,6 +168,8 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *userp)
     memcpy(f->body + f->body_len, data, keep);
     f->body_len += keep;
     f->res->bytes += (long)n;
+    if (f->res->kind == PAGE_LIST && keep_page(f, data, n) != 0)
+        return 0; /* libcurl fails the transfer: CURLE_WRITE_ERROR */
     return n;
 }
 
@@ -239,6 +289,9 @@ void fetch_cleanup(struct fetch *f)
 {
     curl_easy_cleanup(f->easy); /* NULL is fine */
     f->easy = NULL;
+    free(f->page);
+    f->page = NULL;
+    f->page_len = f->page_cap = 0;
     note_child_memory();
 }
 
@@ -254,11 +307,20 @@ static CURLcode set_proxy(CURL *easy, const char *proxy)
 
 int fetch_start(struct fetch *f, const struct job *job, int i, struct result *r)
 {
+    r->id = i + 1;
+    r->kind = PAGE_DETAIL;
+    return fetch_start_page(f, job, r);
+}
+
+int fetch_start_page(struct fetch *f, const struct job *job, struct result *r)
+{
     char url[CRAWL_URL_MAX];
     CURLcode rc = CURLE_URL_MALFORMAT;
+    int id = r->id, kind = r->kind;
 
     memset(r, 0, sizeof *r);
-    r->id = i + 1;
+    r->id = id;
+    r->kind = kind;
     r->worker = f->worker;
     r->attempts = 1;
     r->start_s = clock_now();
@@ -266,8 +328,9 @@ int fetch_start(struct fetch *f, const struct job *job, int i, struct result *r)
     f->retry_at = 0;
     f->job = job;
     f->body_len = 0;
+    f->page_len = 0;
     f->curl_err[0] = '\0';
-    if (job_url(job->base_url, r->id, url, sizeof url) == 0)
+    if (page_url(job->base_url, kind, id, url, sizeof url) == 0)
         rc = curl_easy_setopt(f->easy, CURLOPT_URL, url); /* curl copies it */
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(f->easy, CURLOPT_TIMEOUT_MS, job->timeout_ms);
@@ -316,7 +379,9 @@ static long judge(struct fetch *f, struct result *r, CURLcode rc)
     r->status = (int)status;
     if (status != 200)
         result_fail(r, "HTTP %ld", status);
-    else if (!body_names_id(f->body, f->body_len, r->id))
+    else if (r->kind == PAGE_LIST && !body_names_list(f->page, f->page_len, r->id))
+        result_fail(r, "wrong page: the body is not list page %d", r->id);
+    else if (r->kind != PAGE_LIST && !body_names_id(f->body, f->body_len, r->id))
         result_fail(r, "wrong page: the body does not name id %d", r->id);
     return status;
 }
@@ -334,6 +399,8 @@ enum fetch_outcome fetch_finish(struct fetch *f, CURLcode rc)
     }
     f->res = NULL;
     f->job = NULL;
+    if (!result_ok(r))
+        f->page_len = 0; /* a failed list page links nothing */
     if (job && job->work_us > 0 && result_ok(r))
         f->digest = cpu_work(f->body, f->body_len, job->work_us);
     return FETCH_DONE;
@@ -349,6 +416,7 @@ void fetch_retry(struct fetch *f)
     r->error[0] = '\0';
     f->retry_at = 0;
     f->body_len = 0;
+    f->page_len = 0;
     f->curl_err[0] = '\0';
 }
 
@@ -378,5 +446,11 @@ void fetch_perform(struct fetch *f)
 void fetch_one(struct fetch *f, const struct job *job, int i, struct result *r)
 {
     if (fetch_start(f, job, i, r) == 0)
+        fetch_perform(f);
+}
+
+void fetch_page(struct fetch *f, const struct job *job, struct result *r)
+{
+    if (fetch_start_page(f, job, r) == 0)
         fetch_perform(f);
 }

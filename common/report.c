@@ -91,13 +91,14 @@ static void csv_field(FILE *out, const char *s)
 
 int records_write(FILE *out, const struct result *res, int n, double t0)
 {
-    fputs("id,worker,start_s,end_s,status,bytes,attempts,error\n", out);
+    fputs("id,kind,worker,start_s,end_s,status,bytes,attempts,error\n", out);
     for (int i = 0; i < n; i++) {
         const struct result *r = &res[i];
         double start = r->start_s ? r->start_s - t0 : 0.0; /* 0: never started */
         double end = r->end_s ? r->end_s - t0 : 0.0;
 
-        fprintf(out, "%d,%d,%.6f,%.6f,%d,%ld,%d,", r->id, r->worker, start, end, r->status,
+        fprintf(out, "%d,%s,%d,%.6f,%.6f,%d,%ld,%d,", r->id,
+                r->kind == PAGE_LIST ? "list" : "detail", r->worker, start, end, r->status,
                 r->bytes, r->attempts);
         csv_field(out, r->error);
         fputc('\n', out);

@@ -318,11 +318,13 @@ static void test_common_records_one_row_per_request(void **state)
 
     (void)state;
     sample_results(res);
+    res[1].kind = PAGE_LIST;
     text = capture(write_records, res);
-    assert_string_equal(text, "id,worker,start_s,end_s,status,bytes,attempts,error\n"
-                              "1,0,0.000000,0.500000,200,40,1,\n"
-                              "2,1,1.000000,1.500000,200,40,2,\n"
-                              "3,0,2.000000,2.500000,500,40,3,\"HTTP 500, \"\"retry\"\"\"\n");
+    assert_string_equal(text,
+                        "id,kind,worker,start_s,end_s,status,bytes,attempts,error\n"
+                        "1,detail,0,0.000000,0.500000,200,40,1,\n"
+                        "2,list,1,1.000000,1.500000,200,40,2,\n"
+                        "3,detail,0,2.000000,2.500000,500,40,3,\"HTTP 500, \"\"retry\"\"\"\n");
     free(text);
 }
 
@@ -381,6 +383,48 @@ static void test_common_cpu_work_uses_the_cpu(void **state)
     assert_true(thread_cpu_s() - t0 >= 0.005);
 }
 
+/* A list page's links, in order: details and lists; anything else skipped. */
+static void test_common_links_read_from_a_list_page(void **state)
+{
+    const char page[] = "<!doctype html><title>list 2</title>\n<ul>\n"
+                        "<li><a href=\"/detail/75\">item 75</a></li>\n"
+                        "<li><a href=\"/elsewhere/3\">x</a> <a href=\"/detail/7x\">y</a></li>\n"
+                        "<li><a href=\"/detail/0\">zero</a> <a href=\"/detail/100001\">big</a>\n"
+                        "<li><a href=\"/detail/4\">item 4</a></li>\n</ul>\n"
+                        "<a rel=\"next\" href=\"/list/3\">next</a>\n<a href=\"/detail/9";
+    struct page_ref links[8];
+
+    (void)state;
+    assert_true(body_names_list(page, sizeof page - 1, 2));
+    assert_false(body_names_list(page, sizeof page - 1, 20)); /* 2 is not 20 */
+    assert_int_equal(page_links(page, sizeof page - 1, links, 8), 3);
+    assert_int_equal(links[0].kind, PAGE_DETAIL);
+    assert_int_equal(links[0].id, 75);
+    assert_int_equal(links[1].id, 4);
+    assert_int_equal(links[2].kind, PAGE_LIST);
+    assert_int_equal(links[2].id, 3);
+    assert_int_equal(page_links(page, sizeof page - 1, links, 1), 1); /* at most max */
+    assert_int_equal(page_links(page, 20, links, 8), 0);              /* cut before any */
+}
+
+static void test_common_page_set_queues_each_page_once(void **state)
+{
+    struct page_set *seen = calloc(1, sizeof *seen);
+    struct page_ref d7 = {PAGE_DETAIL, 7}, l7 = {PAGE_LIST, 7}, bad = {PAGE_LIST, 0};
+    struct page_ref last = {PAGE_DETAIL, CRAWL_COUNT_MAX}, over = {PAGE_LIST, CRAWL_LISTS_MAX + 1};
+
+    (void)state;
+    assert_non_null(seen);
+    assert_true(page_set_add(seen, &d7));
+    assert_false(page_set_add(seen, &d7));
+    assert_true(page_set_add(seen, &l7)); /* list 7 is another page than detail 7 */
+    assert_true(page_set_add(seen, &last));
+    assert_false(page_set_add(seen, &last));
+    assert_false(page_set_add(seen, &bad));
+    assert_false(page_set_add(seen, &over));
+    free(seen);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -400,6 +444,8 @@ int main(void)
         cmocka_unit_test(test_common_tally_counts_failures),
         cmocka_unit_test(test_common_backoff_doubles_with_jitter),
         cmocka_unit_test(test_common_cpu_work_uses_the_cpu),
+        cmocka_unit_test(test_common_links_read_from_a_list_page),
+        cmocka_unit_test(test_common_page_set_queues_each_page_once),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

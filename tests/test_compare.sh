@@ -85,7 +85,7 @@ done
 
 csv=$tmp/run/requests.csv
 check "requests.csv: header + one row per request" [ "$(lines "$csv")" -eq $((1 + 4 * 40)) ]
-check "requests.csv: header" [ "$(head -n 1 "$csv")" = "model,workers,id,worker,start_s,end_s,status,bytes,attempts,error" ]
+check "requests.csv: header" [ "$(head -n 1 "$csv")" = "model,workers,id,kind,worker,start_s,end_s,status,bytes,attempts,error" ]
 for m in $models; do
     check "requests.csv: ids 1..40 once each for $m" \
         [ "$(csv_column "$csv" id "^$m\$" | sort -n | uniq | tr '\n' ' ')" = "$(seq -s ' ' 1 40) " ]

@@ -248,12 +248,15 @@ check_links() { # RECORDS
 
 # Every program named exists; every option shown for it is in its --help.
 check_options() { # RECORDS
-    local kind file line prog opt p name all=()
+    local kind file line prog opt p name run all=() classic=()
     # The models: one row each in models.conf, a binary crawl-NAME each.
-    while read -r name _; do
+    # crawl-MODEL in the docs is a model of the classic job (-n ids); the
+    # frontier variants (run: frontier) take --pages instead.
+    while read -r name _ _ _ _ _ run _; do
         [[ $name =~ ^[a-z] ]] || continue
         if [[ -x $bin/crawl-$name ]]; then
             all+=("crawl-$name")
+            [[ $run == frontier ]] || classic+=("crawl-$name")
         else
             problem "models.conf" "the model $name has no binary $bin/crawl-$name: build first"
         fi
@@ -268,7 +271,7 @@ check_options() { # RECORDS
             ;;
         O)
             if [[ $prog == crawl-MODEL ]]; then
-                for p in "${all[@]}"; do
+                for p in "${classic[@]}"; do
                     options_of "$p" || continue
                     [[ ${HELP_OPTS[$p]} == *" $opt "* ]] ||
                         problem "$file:$line" "crawl-MODEL $opt: not an option of $p (not in \"$p --help\")"

@@ -38,9 +38,10 @@ models_load() {
         [[ $name =~ ^[a-z][a-z0-9-]*$ ]] || models_bad_row "$lineno" "a name is lower case, digits and -"
         [[ $colour =~ ^#[0-9a-f]{6}$ && $ansi =~ ^[0-9]{1,3}$ ]] ||
             models_bad_row "$lineno" "colour is #rrggbb, ansi an SGR number"
-        [[ $schedule =~ ^(serial|pool|window|procs)$ ]] ||
-            models_bad_row "$lineno" "schedule is serial, pool, window or procs"
-        [[ $run =~ ^(default|extra|lesson)$ ]] || models_bad_row "$lineno" "run is default, extra or lesson"
+        [[ $schedule =~ ^(serial|pool|window|procs|frontier)$ ]] ||
+            models_bad_row "$lineno" "schedule is serial, pool, window, procs or frontier"
+        [[ $run =~ ^(default|extra|lesson|frontier)$ ]] ||
+            models_bad_row "$lineno" "run is default, extra, lesson or frontier"
         [[ $means =~ ^(none|threads|forks|loop|forks\+loop)$ ]] ||
             models_bad_row "$lineno" "means is none, threads, forks, loop or forks+loop"
         # shellcheck disable=SC2034 # the callers read it
@@ -51,7 +52,7 @@ models_load() {
         MODEL_MEANS[$name]=$means
         MODELS_KNOWN+="${MODELS_KNOWN:+ }$name"
         [[ $run == default ]] && MODELS_ALL+="${MODELS_ALL:+ }$name"
-        [[ $run != lesson ]] && MODELS_GRADED+="${MODELS_GRADED:+ }$name"
+        [[ $run == default || $run == extra ]] && MODELS_GRADED+="${MODELS_GRADED:+ }$name"
     done <"$MODELS_CONF"
     [[ -n $MODELS_ALL ]] || models_bad_row "$lineno" "no model is in the default run"
 }
@@ -482,7 +483,7 @@ run_fields() { # csv_file
 # the model and its workers.
 RESULTS_HEADER="model,requests,workers,ok,failed,wall_s,cpu_s,max_rss_kb,child_max_rss_kb,attempts,processes,children,children_pss_kb,work_us,delay_s,ideal_s,peak_in_flight,exit"
 # shellcheck disable=SC2034 # the callers read it
-REQUESTS_HEADER="model,workers,id,worker,start_s,end_s,status,bytes,attempts,error"
+REQUESTS_HEADER="model,workers,id,kind,worker,start_s,end_s,status,bytes,attempts,error"
 record_run() { # model n workers delay_s results_csv requests_csv records_file
     local m=$1 n=$2 w=$3 col row=""
     local -A field=([model]=$m [requests]=$n [workers]=$w [ok]=0 [failed]=$n)
