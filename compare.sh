@@ -98,7 +98,18 @@ LESSONS=(
     "hybrid|1,000 pages with CPU work: P event loops on P cores against one"
     "faults|30% HTTP 500s and 5% resets, --retries 6: every row OK, attempts counted"
     "trap|a blocking call inside the event loop: async that runs like serial"
+    "frontier|list pages lead to detail pages: work found while it runs, and two stages"
 )
+
+# The frontier lesson's models: every frontier variant that is not serial
+# (it would take a minute), in the table's order.
+frontier_models() {
+    local m list=""
+    for m in $MODELS_KNOWN; do
+        [[ ${MODEL_RUN[$m]} == frontier && ${MODEL_MEANS[$m]} != none ]] && list+="${list:+,}$m"
+    done
+    printf '%s' "$list"
+}
 
 list_lessons() {
     local l
@@ -125,6 +136,12 @@ apply_lesson() {
         SERVER_ARGS=(--seed 1 --fail-rate 0.3 --reset-rate 0.05) RUN_ARGS=(--retries 6) ;;
     trap)
         : "${COUNT:=20}" "${DELAY:=1}" "${MODELS:=serial,async,async-blocking}" ;;
+    frontier) # 10 list pages of 10 details; the lists take 0.2-3 s each
+        [[ -z $COUNT ]] || die_usage "--lesson frontier finds its pages as it runs: leave out --count"
+        PAGES=10
+        COUNT=$((PAGES + PAGES * 10))
+        : "${DELAY:=0.5}" "${WORKERS:=10}" "${ASYNC_WORKERS:=10}" "${MODELS:=$(frontier_models)}"
+        SERVER_ARGS=(--seed 4 --pages "$PAGES" --per-page 10 --list-delay-ms 200-3000) ;;
     list) list_lessons && exit 0 ;;
     *) die_usage "--lesson: no lesson \"$LESSON\" (see --lesson list)" ;;
     esac
@@ -146,10 +163,31 @@ lesson_notes() {
         say "  (the basic lesson) the two tie: waiting needs no second core." ;;
     faults) say "  Look for: every row OK and the tries in ok/failed: each request is one row however many"
         say "  attempts it took (--records has an attempts column). Without --retries the same run fails rows." ;;
+    frontier) frontier_notes ;;
     trap) say "  Look for: async-blocking's timeline is serial's staircase, 1 in flight, N x d: a blocking"
         say "  call inside an event loop stops the loop (requests.get inside async def)." ;;
     esac
     return 0
+}
+
+# The frontier lesson's paragraph, from this run's own figures: each
+# model's time against its ideal, and when the details started against
+# when the last list page ended.
+frontier_notes() {
+    local m line
+    say "  Look for: a detail page can start as soon as its list page is read. Here:"
+    for m in $MODEL_LIST; do
+        line=$(awk -F, -v m="$m" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+            $c["model"] != m { next }
+            $c["kind"] == "list" && $c["end_s"] > last { last = $c["end_s"] }
+            $c["kind"] == "detail" && (first == "" || $c["start_s"] < first) { first = $c["start_s"] }
+            END { if (first != "") printf "first detail at %.1f s, last list page done at %.1f s", first, last }' "$REQUESTS")
+        say "    $m: $(awk -F, -v m="$m" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+            $c["model"] == m { printf "%.1f s (ideal %.1f s)", $c["wall_s"], $c["ideal_s"] }' "$RESULTS"); $line"
+    done
+    say "  The stages wait for the slowest list page before any detail starts (two Pool.map calls);"
+    say "  a frontier keeps every worker busy: it waits on a condition (not a spin, not an exit) only"
+    say "  while the queue is empty and pages in flight may still add to it."
 }
 
 # Ids in the order a model's requests ended.
@@ -217,11 +255,12 @@ prepare_out() {
 # --- running ----------------------------------------------------------------
 
 # What -w means for each model, by its schedule (models.conf): serial has
-# one worker, an event loop its own limit (--async-workers).
+# one worker, an event loop its own limit (--async-workers); a frontier
+# variant's by what it runs on, as its model's.
 workers_for() { # model
-    case ${MODEL_SCHEDULE[$1]} in
-    serial) echo 1 ;;
-    window | procs) echo "$ASYNC_WORKERS" ;;
+    case ${MODEL_SCHEDULE[$1]}/${MODEL_MEANS[$1]} in
+    serial/* | frontier/none) echo 1 ;;
+    window/* | procs/* | */loop | */forks+loop) echo "$ASYNC_WORKERS" ;;
     *) echo "$WORKERS" ;;
     esac
 }
@@ -236,9 +275,9 @@ estimate_s() {
     local m w total=0
     for m in $MODEL_LIST; do
         if ((SWEEP)); then
-            for w in $LEVEL_LIST; do total=$(awk -v t="$total" -v i="$(ideal_s "$m" "$COUNT" "$w" "$DELAY")" 'BEGIN { print t + i + 0.3 }'); done
+            for w in $LEVEL_LIST; do total=$(awk -v t="$total" -v i="$(ideal_s "$m" "$COUNT" "$w")" 'BEGIN { print t + i + 0.3 }'); done
         else
-            total=$(awk -v t="$total" -v i="$(ideal_s "$m" "$COUNT" "$(workers_for "$m")" "$DELAY")" 'BEGIN { print t + i + 0.3 }')
+            total=$(awk -v t="$total" -v i="$(ideal_s "$m" "$COUNT" "$(workers_for "$m")")" 'BEGIN { print t + i + 0.3 }')
         fi
     done
     awk -v t="$total" 'BEGIN { if (t < 90) printf "%.0f s", t; else printf "%.1f minutes", t / 60 }'
@@ -253,7 +292,7 @@ print_plan() {
         say "$(bold "One job, $(wc -w <<<"$MODEL_LIST") ways"): $COUNT requests, each answered after $DELAY s"
         for m in $MODEL_LIST; do
             w=$(workers_for "$m")
-            printf '  %-13s %-22s ideal %s\n' "$m" "$(describe_workers "$m" "$w")" "$(awk_lib 'BEGIN { print fmt_s(t) }' -v t="$(ideal_s "$m" "$COUNT" "$w" "$DELAY")")"
+            printf '  %-13s %-22s ideal %s\n' "$m" "$(describe_workers "$m" "$w")" "$(awk_lib 'BEGIN { print fmt_s(t) }' -v t="$(ideal_s "$m" "$COUNT" "$w")")"
         done
     fi
     say "Expected time: about $(estimate_s)."
@@ -267,7 +306,7 @@ run_one() { # model workers
     ((IS_TTY)) || say "  $m: $COUNT requests, $(describe_workers "$m" "$w") ..."
     run_model "$m" "$COUNT" "$w" "$TIMEOUT_MS" "$rec"
     record_run "$m" "$COUNT" "$w" "$DELAY" "$RESULTS" "$REQUESTS" "$rec"
-    say_outcome "$m" "$w" "$(ideal_s "$m" "$COUNT" "$w" "$DELAY")"
+    say_outcome "$m" "$w" "$(ideal_s "$m" "$COUNT" "$w")"
     ((RUN_RC == 0)) || EXIT_STATUS=$EXIT_FAILED
 }
 
@@ -396,12 +435,8 @@ main() {
     EXIT_STATUS=$EXIT_OK
     for m in $MODEL_LIST; do bins+=("crawl-$m"); done
     ensure_built "${bins[@]}"
+    server_start "${DELAY_SPEC:-$DELAY_MS}" "$COUNT" # first: the plan's ideals are its answers
     print_plan
-    server_start "${DELAY_SPEC:-$DELAY_MS}" "$COUNT"
-    if [[ -n $DELAY_SPEC ]]; then # uneven delays: the ideals come from the plan
-        PLAN_FILE=$LIB_TMP/plan.txt
-        fetch_plan "$COUNT" "$PLAN_FILE" || die "$EXIT_SETUP" "the server gave no /plan"
-    fi
     for m in $MODEL_LIST; do
         if ((SWEEP)); then
             for w in $LEVEL_LIST; do run_one "$m" "$w"; done

@@ -38,8 +38,8 @@ models_load() {
         [[ $name =~ ^[a-z][a-z0-9-]*$ ]] || models_bad_row "$lineno" "a name is lower case, digits and -"
         [[ $colour =~ ^#[0-9a-f]{6}$ && $ansi =~ ^[0-9]{1,3}$ ]] ||
             models_bad_row "$lineno" "colour is #rrggbb, ansi an SGR number"
-        [[ $schedule =~ ^(serial|pool|window|procs|frontier)$ ]] ||
-            models_bad_row "$lineno" "schedule is serial, pool, window, procs or frontier"
+        [[ $schedule =~ ^(serial|pool|window|procs|frontier|stages)$ ]] ||
+            models_bad_row "$lineno" "schedule is serial, pool, window, procs, frontier or stages"
         [[ $run =~ ^(default|extra|lesson|frontier)$ ]] ||
             models_bad_row "$lineno" "run is default, extra, lesson or frontier"
         [[ $means =~ ^(none|threads|forks|loop|forks\+loop)$ ]] ||
@@ -58,11 +58,9 @@ models_load() {
 }
 models_load
 # What run_model adds to every model's command line (--retries, --work-us),
-# what hybrid gets as -p, and server_start's extra flags (--seed, faults).
-RUN_ARGS=() PROCS="" SERVER_ARGS=()
-# A file of per-id delays in ms (one a line, from the server's /plan): the
-# ideal times become greedy list schedules over them.
-PLAN_FILE=""
+# what hybrid gets as -p, server_start's extra flags (--seed, faults), and
+# the list pages a frontier variant starts from (--pages; 0: none).
+RUN_ARGS=() PROCS="" SERVER_ARGS=() PAGES=0
 
 # Exit codes shared by both scripts.
 # shellcheck disable=SC2034 # the callers read it
@@ -188,39 +186,28 @@ check_models() { # flag list
 
 to_ms() { awk -v s="$1" 'BEGIN { printf "%d", s * 1000 + 0.5 }'; }
 
-# Ideal wall time of a model, by its schedule in models.conf: serial N*d;
-# pool ceil(N/W)*d; window the same, or d with W=0 (all at once); procs: P
-# loops of W, so P*W at once. The trap is measured by what it claims: async.
-# With PLAN_FILE (uneven delays): the greedy list schedule of W machines
-# that each take the next request as soon as they are free.
-ideal_s() { # model n workers delay_s
-    local procs=${PROCS:-$(nproc 2>/dev/null || echo 2)}
-    awk -v s="${MODEL_SCHEDULE[$1]}" -v n="$2" -v w="$3" -v d="$4" -v p="$procs" -v plan="$PLAN_FILE" 'BEGIN {
-        if (s == "serial") w = 1
-        if (s == "procs") { if (p > n) p = n; share = int((n + p - 1) / p); w = (w == 0 || w > share ? share : w) * p }
-        if (w == 0 || w > n) w = n
-        if (plan == "") { printf "%.3f", (n == 0 ? 0 : int((n + w - 1) / w) * d); exit }
-        for (k = 1; k <= n && (getline ms < plan) > 0; k++) delay[k] = ms / 1000
-        for (k = 1; k <= w; k++) free_at[k] = 0
-        end = 0
-        for (k = 1; k <= n; k++) {
-            best = 1
-            if (w >= n) best = k # a machine each
-            else for (j = 2; j <= w; j++) if (free_at[j] < free_at[best]) best = j
-            free_at[best] += delay[k]
-            if (free_at[best] > end) end = free_at[best]
-        }
-        printf "%.3f", end
-    }'
-}
-
-# The server's per-id delays for ids 1..n, one a line, into a file.
-fetch_plan() { # n file
-    local body
-    body=$(http_get "/plan?n=$1") || return 1
-    body=${body#*\"delays_ms\":[}
-    body=${body%%]*}
-    tr ',' '\n' <<<"$body" >"$2"
+# Ideal wall time of a model, by its schedule in models.conf, as the
+# running server computes it over the delays it really uses (GET /ideal:
+# the greedy schedule, each worker taking the next request as soon as it
+# is free; computed once, in C, for this script and the grader alike).
+# serial: one worker; pool, window: W (0: all at once); procs: P loops of
+# W, so P*W at once; frontier: W over list -> detail (a detail starts no
+# earlier than its list page ends); stages: all lists, then all details.
+# Prints nothing when the server does not answer.
+ideal_s() { # model n workers
+    local procs=${PROCS:-$(nproc 2>/dev/null || echo 2)} n=$2 w=$3 share query body
+    case ${MODEL_SCHEDULE[$1]} in
+    serial) w=1 ;;
+    procs)
+        ((procs > n)) && procs=$n
+        share=$(((n + (procs > 0 ? procs : 1) - 1) / (procs > 0 ? procs : 1)))
+        ((w == 0 || w > share)) && w=$share
+        w=$((w * procs)) ;;
+    frontier) query="/ideal?w=$w&frontier=1" ;;
+    stages) query="/ideal?w=$w&frontier=1&stages=1" ;;
+    esac
+    body=$(http_get "${query:-/ideal?n=$n&w=$w}") || return 0
+    [[ $body =~ \"ideal_s\":([0-9.]+) ]] && printf '%.3f' "${BASH_REMATCH[1]}"
 }
 
 # Microseconds since the epoch, from bash itself (no fork per call).
@@ -439,11 +426,13 @@ progress() { # model done total elapsed_us
 # peak of requests in flight) and RUN_ERR (its first error line).
 run_model() { # model n workers timeout_ms records_file
     local model=$1 n=$2 w=$3 timeout_ms=$4 records=$5 t0 stats answered extra=("${RUN_ARGS[@]}")
+    local job=(-n "$n")
     [[ ${MODEL_SCHEDULE[$model]} == procs ]] && extra+=(-p "${PROCS:-$(nproc 2>/dev/null || echo 2)}")
+    [[ ${MODEL_SCHEDULE[$model]} =~ ^(frontier|stages)$ ]] && job=(--pages "$PAGES") # n: what they link
     http_get "/stats?reset=1" >/dev/null # this model's counts start at zero
     t0=$(now_us)
     NEXT_PLAIN=10
-    setsid "$BIN_DIR/crawl-$model" --url "$SERVER_URL" -n "$n" -w "$w" \
+    setsid "$BIN_DIR/crawl-$model" --url "$SERVER_URL" "${job[@]}" -w "$w" \
         --timeout-ms "$timeout_ms" --format csv --records "$records" "${extra[@]}" \
         >"$LIB_TMP/model.out" 2>"$LIB_TMP/model.err" </dev/null &
     MODEL_PID=$!
@@ -490,7 +479,7 @@ record_run() { # model n workers delay_s results_csv requests_csv records_file
     if [[ ${RUN_FIELD[model]:-} == "$m" ]]; then
         for col in "${!RUN_FIELD[@]}"; do field[$col]=${RUN_FIELD[$col]}; done
     fi
-    field[delay_s]=$4 field[ideal_s]=$(ideal_s "$m" "$n" "$w" "$4") field[peak_in_flight]=${RUN_PEAK:-} field[exit]=$RUN_RC
+    field[delay_s]=$4 field[ideal_s]=$(ideal_s "$m" "$n" "$w") field[peak_in_flight]=${RUN_PEAK:-} field[exit]=$RUN_RC
     local -a cols
     IFS=, read -r -a cols <<<"$RESULTS_HEADER"
     for col in "${cols[@]}"; do row+="${row:+,}${field[$col]:-}"; done

@@ -41,6 +41,8 @@ file == 1 {
     re[m, k] = $col["end_s"] + 0
     rfail[m, k] = ($col["status"] != 200 || $col["error"] != "")
     rpar[m, k] = seq[m, w]++ % 2     # its place on its worker: odd or even
+    rlist[m, k] = $col["kind"] == "list"   # a frontier crawl's list page
+    lists[m] += rlist[m, k]
     if (w + 1 > rows[m]) rows[m] = w + 1
     if (re[m, k] > tend[m]) tend[m] = re[m, k]
 }
@@ -62,9 +64,13 @@ function draw_requests(m, x0, x1, y0, rh, tmax,    k, x, w, gap, fill, op, title
         w = (x1 - x0) * (re[m, k] - rs[m, k]) / tmax
         if (w < 0.8) w = 0.8
         fill = rfail[m, k] ? " fill=\"#999999\"" : ""
-        op = rpar[m, k] ? " fill-opacity=\"0.55\"" : ""
-        title = sprintf("request %s on %s %d: %.3f-%.3f s%s", rid[m, k], worker_noun(m), rw[m, k], rs[m, k], re[m, k], rfail[m, k] ? " (failed)" : "")
+        op = rpar[m, k] && !rlist[m, k] ? " fill-opacity=\"0.55\"" : ""
+        # A list page: darker (a black outline) and labelled L, not told by colour alone.
+        if (rlist[m, k]) op = " class=\"list\" stroke=\"#000000\" stroke-width=\"1.5\""
+        title = sprintf("%s %s on %s %d: %.3f-%.3f s%s", rlist[m, k] ? "list page" : "request", rid[m, k], worker_noun(m), rw[m, k], rs[m, k], re[m, k], rfail[m, k] ? " (failed)" : "")
         printf "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\"%s%s><title>%s</title></rect>\n", x, y0 + rw[m, k] * rh + gap / 2, w, rh - gap, fill, op, title
+        if (rlist[m, k] && w >= 10 && rh >= 9)
+            svg_text(x + w / 2, y0 + rw[m, k] * rh + rh / 2 + 4, "L", "middle", " font-size=\"10\" fill=\"#000000\"")
     }
     printf "</g>\n"
 }
@@ -89,7 +95,7 @@ function one_model(m,    left, right, top, width, r, rh, plotw, h, tmax, step, k
     tmax = span(m)
     svg_open(width, h, m " timeline")
     svg_text(left, 22, sprintf("%s: %d requests, %s, %s delay: wall %s", m, nreq[m], workers_text(m), fmt_s(delay), fmt_s(wall[m])), "start", " font-size=\"15\" font-weight=\"bold\"")
-    svg_text(left, 40, "one row per " worker_noun(m) "; each bar is one request, from sending it to its answer", "start", " fill=\"#555555\"")
+    svg_text(left, 40, "one row per " worker_noun(m) "; each bar is one request, from sending it to its answer" (lists[m] ? "; outlined, L: a list page" : ""), "start", " fill=\"#555555\"")
     draw_requests(m, left, width - right, top, rh, tmax)
     draw_ideal(m, left, width - right, top, top + r * rh, tmax)
     # Row labels: every row when they fit, else every step-th.
@@ -107,7 +113,7 @@ function one_model(m,    left, right, top, width, r, rh, plotw, h, tmax, step, k
 
 # Every model stacked on one time axis: the picture for the lesson.
 # Each model gets a band of at most `band` px, its rows sharing it.
-function all_models(    width, left, right, top, band, gapy, h, tmax, i, m, r, rh, bh, y, t) {
+function all_models(    width, left, right, top, band, gapy, h, tmax, i, m, r, rh, bh, y, t, any_lists) {
     width = 900; left = 120; right = 30; top = 56; band = 96; gapy = 18
     tmax = 0; h = top
     for (i = 1; i <= nmodels; i++) {
@@ -122,7 +128,8 @@ function all_models(    width, left, right, top, band, gapy, h, tmax, i, m, r, r
     h += 44
     svg_open(width, h, "timelines of every model")
     svg_text(left, 22, "The same job, " (nmodels == 4 ? "four" : nmodels) " ways, one time scale", "start", " font-size=\"15\" font-weight=\"bold\"")
-    svg_text(left, 40, "each bar is one request; one row per worker (thread, process, async slot)", "start", " fill=\"#555555\"")
+    for (i = 1; i <= nmodels; i++) any_lists += lists[order[i]]
+    svg_text(left, 40, "each bar is one request; one row per worker (thread, process, async slot)" (any_lists ? "; outlined, L: a list page" : ""), "start", " fill=\"#555555\"")
     y = top
     for (i = 1; i <= nmodels; i++) {
         m = order[i]

@@ -17,6 +17,7 @@ BEGIN {
     full = utf8 ? "█" : "#"
     alt = utf8 ? "▒" : "="
     failg = "x"
+    listg = "L"   # a frontier crawl's list pages: a letter, not a colour alone
 }
 
 FNR == 1 { delete col; read_header(); file++; next }
@@ -37,6 +38,8 @@ $col["model"] == model {
     re[k] = $col["end_s"] + 0
     rfail[k] = ($col["status"] != 200 || $col["error"] != "")
     rpar[k] = seq[w]++ % 2
+    rlist[k] = $col["kind"] == "list"
+    lists += rlist[k]
     if (w + 1 > nrows) nrows = w + 1
     if (re[k] > tmax) tmax = re[k]
     busy += re[k] - rs[k]
@@ -76,7 +79,7 @@ END {
         b = int(re[k] / dt + 0.5) - 1
         if (b < a) b = a
         if (b >= plot) b = plot - 1
-        g = rfail[k] ? 3 : (alternate && rpar[k] ? 2 : 1)
+        g = rfail[k] ? 3 : rlist[k] ? 4 : (alternate && rpar[k] ? 2 : 1)
         for (c = a; c <= b; c++)
             if (cell[r, c] != 3) cell[r, c] = g
     }
@@ -85,7 +88,7 @@ END {
         run = ""; runc = ""
         for (c = 0; c < plot; c++) {
             g = cell[r, c]
-            ch = g == 1 ? full : g == 2 ? alt : g == 3 ? failg : " "
+            ch = g == 1 ? full : g == 2 ? alt : g == 3 ? failg : g == 4 ? listg : " "
             code = g == 3 ? "90" : ansi(model)
             if (g == 0) code = ""
             if (code != runc) { line = line (runc == "" ? run : paint(run, runc)); run = ""; runc = code }
@@ -95,6 +98,8 @@ END {
         print line
     }
     axis()
+    if (lists)
+        printf "  (%s: a list page, whose links are the detail pages %s%s)\n", listg, full, alternate ? alt : ""
     if (group > 1)
         printf "  (%d %ss folded into %d rows of %d: a row shows a request wherever any of its %ss has one)\n", nrows, worker_noun(model), rows, group, worker_noun(model)
 }
