@@ -25,6 +25,8 @@ static int raise_fd_limit(const struct job *job, char *err, size_t errsize)
         snprintf(err, errsize, "getrlimit: %s", strerror(errno));
         return -1;
     }
+    if (MODEL.frontier && rl.rlim_max < need) /* n is room in res[], not pages in flight */
+        need = rl.rlim_max;
     if (rl.rlim_cur >= need)
         return 0;
     if (rl.rlim_max < need) {
