@@ -325,9 +325,9 @@ static int conn_dispatch(struct conn *c, const struct http_req *req, size_t used
     }
     c->state = CONN_WAITING;
     c->in_flight = 1;
-    c->rec = c->plan.page == PAGE_DETAIL
-                 ? srv_log_start(srv, c->plan.id, c->plan.attempt, c->peer_pid)
-                 : 0;
+    c->rec = c->plan.page == PAGE_INDEX ? 0
+                                        : srv_log_start(srv, c->plan.id, c->plan.attempt,
+                                                        c->plan.page == PAGE_LIST, c->peer_pid);
     if (++srv->st.in_flight > srv->st.peak_in_flight)
         srv->st.peak_in_flight = srv->st.in_flight;
     return 0;

@@ -314,15 +314,30 @@ static long long frontier_step(struct frontier *f)
     return end;
 }
 
+/* Unlimited machines: every task starts when it is ready, no heap. */
+static long long unlimited_ms(const struct frontier *f)
+{
+    long long list_end = 0, end = 0;
+
+    for (long p = 0; p < f->pages; p++) {
+        list_end = (f->chain ? list_end : 0) + f->list_ms[p];
+        end = list_end > end ? list_end : end;
+        for (long j = 0; j < f->per_page; j++) {
+            long long e = list_end + f->detail_ms[p * f->per_page + j];
+
+            end = e > end ? e : end;
+        }
+    }
+    return end;
+}
+
 static long long frontier_ms(struct frontier *f, long w)
 {
     long tasks = f->pages + f->pages * f->per_page;
     long long end = 0;
 
-    if (tasks == 0)
-        return 0;
-    if (w <= 0 || w > tasks)
-        w = tasks; /* unlimited: every task starts when it is ready */
+    if (w <= 0 || w >= tasks)
+        return unlimited_ms(f);
     f->mach = (struct heap){machines(w, 0), w};
     f->ready =
         (struct heap){malloc((size_t)(f->pages > 0 ? f->pages : 1) * sizeof(struct slot)), 0};

@@ -53,13 +53,29 @@ static const char usage_text[] =
     "  --cut-ids LIST     these /detail ids get half a page, then the\n"
     "                     connection is closed (a transfer cut short)\n"
     "                     LIST: up to 1024 comma-separated ids 1..2147483647\n"
+    "  --pages L          0..10000 list pages: GET /list/P (1..L) answers, after\n"
+    "                     its delay, an HTML page of --per-page links to\n"
+    "                     /detail/ID; ids 1..L*K, each on one page, in an\n"
+    "                     order drawn from --seed (default 0: no /list)\n"
+    "  --per-page K       0..1000 detail links on each list page, L*K <=\n"
+    "                     100000 (default 0)\n"
+    "  --list-delay-ms N|MIN-MAX  list pages' delay, per page a pure function\n"
+    "                     of --seed and P (default: as --delay-ms)\n"
+    "  --chain            list page P links to P+1 (rel=\"next\"): the lists\n"
+    "                     are found one after another\n"
+    "  --list-fail-ids LIST  these list pages get 500 after their delay (the\n"
+    "                     fault switches above are for /detail pages only)\n"
     "  --quiet            no start/stop lines on stderr\n"
     "  --help, --version\n"
     "GET /stats[?reset=1] returns the counters and per-id fetch counts as\n"
     "JSON; GET /plan?n=N (N <= 100000) the delays of ids 1..N; GET /log the\n"
     "timeline of /detail requests, one a line: id attempt start_us end_us\n"
     "end status pid (CLOCK_MONOTONIC microseconds; end: open, answered,\n"
-    "cut, dropped, aborted; pid: the client's, on the unix socket).\n";
+    "cut, dropped, aborted; pid: the client's, on the unix socket); with\n"
+    "--pages also /list requests, and every line ends in list or detail.\n"
+    "GET /ideal?n=N&w=W the ideal time of ids 1..N on W workers (0: no\n"
+    "limit), the greedy schedule; GET /ideal?w=W&frontier=1[&stages=1] that\n"
+    "of the whole frontier crawl (--pages): lists, then their details.\n";
 
 enum {
     OPT_UNIX = 256,
@@ -73,6 +89,11 @@ enum {
     OPT_STALL_IDS,
     OPT_CUT_IDS,
     OPT_STALL_MS,
+    OPT_PAGES,
+    OPT_PER_PAGE,
+    OPT_LIST_DELAY,
+    OPT_CHAIN,
+    OPT_LIST_FAIL_IDS,
 };
 
 static const struct option long_opts[] = {
@@ -94,6 +115,11 @@ static const struct option long_opts[] = {
     {"stall-ids", required_argument, NULL, OPT_STALL_IDS},
     {"cut-ids", required_argument, NULL, OPT_CUT_IDS},
     {"stall-ms", required_argument, NULL, OPT_STALL_MS},
+    {"pages", required_argument, NULL, OPT_PAGES},
+    {"per-page", required_argument, NULL, OPT_PER_PAGE},
+    {"list-delay-ms", required_argument, NULL, OPT_LIST_DELAY},
+    {"chain", no_argument, NULL, OPT_CHAIN},
+    {"list-fail-ids", required_argument, NULL, OPT_LIST_FAIL_IDS},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -121,7 +147,8 @@ static int opt_range(const char *flag, const char *arg, long lo, long hi, long *
 }
 
 /* "N" or "MIN-MAX", each 0..MAX_DELAY_MS, MIN <= MAX. */
-static int opt_delay(const char *arg, struct srv_config *cfg, char *err, size_t errsz)
+static int opt_delay(const char *flag, const char *arg, long *min_ms, long *max_ms, char *err,
+                     size_t errsz)
 {
     const char *dash = strchr(arg, '-');
     size_t len = dash ? (size_t)(dash - arg) : strlen(arg);
@@ -131,13 +158,12 @@ static int opt_delay(const char *arg, struct srv_config *cfg, char *err, size_t 
         (dash == NULL ? (hi = lo, 1)
                       : http_parse_uint(dash + 1, strlen(dash + 1), MAX_DELAY_MS, &hi) == 0) &&
         lo <= hi) {
-        cfg->delay_min_ms = lo;
-        cfg->delay_max_ms = hi;
+        *min_ms = lo;
+        *max_ms = hi;
         return 0;
     }
-    snprintf(err, errsz,
-             "--delay-ms must be N or MIN-MAX, integers 0..%d with MIN <= MAX (got \"%s\")",
-             MAX_DELAY_MS, arg);
+    snprintf(err, errsz, "%s must be N or MIN-MAX, integers 0..%d with MIN <= MAX (got \"%s\")",
+             flag, MAX_DELAY_MS, arg);
     return -1;
 }
 
@@ -199,6 +225,27 @@ static int opt_unix(const char *arg, char *err, size_t errsz)
     return -1;
 }
 
+/* The frontier crawl's flags (the list pages). */
+static int opt_apply_list(struct srv_config *cfg, int ch, const char *arg, char *err, size_t errsz)
+{
+    switch (ch) {
+    case OPT_PAGES:
+        return opt_range("--pages", arg, 0, SRV_MAX_PAGES, &cfg->pages, err, errsz);
+    case OPT_PER_PAGE:
+        return opt_range("--per-page", arg, 0, SRV_MAX_PER, &cfg->per_page, err, errsz);
+    case OPT_LIST_DELAY:
+        return opt_delay("--list-delay-ms", arg, &cfg->list_delay_min_ms, &cfg->list_delay_max_ms,
+                         err, errsz);
+    case OPT_CHAIN:
+        cfg->chain = 1;
+        return 0;
+    case OPT_LIST_FAIL_IDS:
+        return opt_ids("--list-fail-ids", arg, &cfg->list_fail_ids, err, errsz);
+    }
+    snprintf(err, errsz, "internal error: option %d", ch);
+    return -1;
+}
+
 static int opt_apply(struct srv_config *cfg, int ch, const char *arg, char *err, size_t errsz)
 {
     long v = 0;
@@ -216,7 +263,7 @@ static int opt_apply(struct srv_config *cfg, int ch, const char *arg, char *err,
         cfg->unix_path = arg;
         return opt_unix(arg, err, errsz);
     case 'd':
-        return opt_delay(arg, cfg, err, errsz);
+        return opt_delay("--delay-ms", arg, &cfg->delay_min_ms, &cfg->delay_max_ms, err, errsz);
     case OPT_SEED:
         rc = opt_range("--seed", arg, 0, LONG_MAX, &v, err, errsz);
         cfg->seed = (uint64_t)v;
@@ -254,20 +301,26 @@ static int opt_apply(struct srv_config *cfg, int ch, const char *arg, char *err,
         cfg->quiet = 1;
         return 0;
     }
-    snprintf(err, errsz, "internal error: option %d", ch);
-    return -1;
+    return opt_apply_list(cfg, ch, arg, err, errsz);
 }
 
-/* What no single flag can check: the three fault shares together. */
+/* What no single flag can check: the three fault shares together, and
+ * the number of listed ids. */
 static int opt_check(const struct srv_config *cfg, char *err, size_t errsz)
 {
     double sum = cfg->rates.fail + cfg->rates.reset + cfg->rates.stall;
 
-    if (sum <= 1.0 + 1e-12)
-        return 0;
-    snprintf(err, errsz, "--fail-rate + --reset-rate + --stall-rate must be at most 1 (got %g)",
-             sum);
-    return -1;
+    if (sum > 1.0 + 1e-12) {
+        snprintf(err, errsz, "--fail-rate + --reset-rate + --stall-rate must be at most 1 (got %g)",
+                 sum);
+        return -1;
+    }
+    if (cfg->pages * cfg->per_page > SRV_MAX_LISTED) {
+        snprintf(err, errsz, "--pages * --per-page must be at most %d (got %ld * %ld)",
+                 SRV_MAX_LISTED, cfg->pages, cfg->per_page);
+        return -1;
+    }
+    return 0;
 }
 
 int options_parse(struct srv_config *cfg, int argc, char **argv, char *err, size_t errsz)

@@ -26,13 +26,13 @@ void ob_clear(struct outbuf *b); /* empty again, heap block freed */
 void ob_printf(struct outbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* What to answer for one request (routes.c fills it, conn.c carries it). */
-enum page { PAGE_NONE, PAGE_INDEX, PAGE_DETAIL };
+enum page { PAGE_NONE, PAGE_INDEX, PAGE_DETAIL, PAGE_LIST };
 struct plan {
     int status;             /* immediate response status; 0 for a delayed page */
     enum page page;         /* the delayed page */
-    long id;                /* PAGE_DETAIL: the id asked for */
+    long id;                /* PAGE_DETAIL: the id asked for; PAGE_LIST: the page */
     long delay_ms;          /* how long the page waits */
-    long attempt;           /* PAGE_DETAIL: the id's fetch count, 1-based */
+    long attempt;           /* PAGE_DETAIL, PAGE_LIST: its fetch count, 1-based */
     enum dplan_fault fault; /* PAGE_DETAIL: what --*-rate decided */
     int close;              /* close the connection after this response */
     int keep_alive_header;  /* an HTTP/1.0 client asked for keep-alive */
@@ -42,7 +42,8 @@ struct plan {
  * (/stats) do not exist. Counts a /detail fetch as it arrives. */
 void route_request(struct srv *srv, const struct http_req *req, int pages_only, struct outbuf *out,
                    struct plan *plan);
-/* The delayed page, due now: its status (500 for an injected failure). */
+/* The delayed page, due now: its status (500 for an injected failure,
+ * 503 when a list page does not fit in memory). */
 int route_page(const struct srv *srv, const struct plan *plan, struct outbuf *out);
 /* The start of the page and a head that promises more: a transfer cut
  * short when the connection closes after it. Returns 200. */

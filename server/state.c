@@ -21,15 +21,19 @@ int srv_init(struct srv *srv)
     srv->cfg.write_timeout_ms = 10000;
     srv->cfg.max_conns = 10000;
     srv->cfg.delay_cap_ms = 600000;
+    srv->cfg.list_delay_min_ms = srv->cfg.list_delay_max_ms = -1;
     srv->listen_fd = srv->unix_fd = srv->signal_fd = -1;
     srv->fetched = calloc(SRV_COUNTED_IDS + 1, sizeof *srv->fetched);
-    return srv->fetched == NULL ? -1 : 0;
+    srv->list_counts = calloc(SRV_MAX_PAGES + 1, sizeof *srv->list_counts);
+    return srv->fetched == NULL || srv->list_counts == NULL ? -1 : 0;
 }
 
 void srv_release(struct srv *srv)
 {
     free(srv->fetched);
     srv->fetched = NULL;
+    free(srv->list_counts);
+    srv->list_counts = NULL;
     free(srv->log);
     srv->log = NULL;
 }
@@ -75,6 +79,18 @@ long srv_count_fetch(struct srv *srv, long id)
     return (long)srv->fetched[id];
 }
 
+long srv_count_list(struct srv *srv, long page)
+{
+    srv->st.list_fetches++;
+    if (page < 1 || page > SRV_MAX_PAGES)
+        return 1; /* routes.c lets only 1..--pages through */
+    if (page > srv->list_max)
+        srv->list_max = page;
+    if (srv->list_counts[page] < UINT32_MAX)
+        srv->list_counts[page]++;
+    return (long)srv->list_counts[page];
+}
+
 void srv_reset_stats(struct srv *srv)
 {
     struct srv_stats *st = &srv->st;
@@ -85,9 +101,11 @@ void srv_reset_stats(struct srv *srv)
     st->connections = st->peak_connections = connections;
     memset(srv->fetched, 0, (size_t)(srv->fetched_max_id + 1) * sizeof *srv->fetched);
     srv->fetched_max_id = 0;
+    memset(srv->list_counts, 0, (size_t)(srv->list_max + 1) * sizeof *srv->list_counts);
+    srv->list_max = 0;
 }
 
-size_t srv_log_start(struct srv *srv, long id, long attempt, int pid)
+size_t srv_log_start(struct srv *srv, long id, long attempt, int list, int pid)
 {
     if (srv->log_n == srv->log_cap) {
         size_t cap = srv->log_cap ? srv->log_cap * 2 : 1024;
@@ -98,8 +116,12 @@ size_t srv_log_start(struct srv *srv, long id, long attempt, int pid)
         srv->log = bigger;
         srv->log_cap = cap;
     }
-    srv->log[srv->log_n] = (struct srv_rec){
-        .id = id, .attempt = attempt, .start_us = el_now_us(), .end = END_OPEN, .pid = pid};
+    srv->log[srv->log_n] = (struct srv_rec){.id = id,
+                                            .attempt = attempt,
+                                            .list = list,
+                                            .start_us = el_now_us(),
+                                            .end = END_OPEN,
+                                            .pid = pid};
     return ++srv->log_n;
 }
 

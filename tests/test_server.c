@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -481,6 +482,12 @@ static void test_server_bad_options(void **state)
         {{"--port", "0", "--idle-timeout-ms", "x"}, "--idle-timeout-ms"},
         {{"--port", "0", "--write-timeout-ms", "86400001"}, "--write-timeout-ms"},
         {{"--port", "0", "--unix", ""}, "--unix"},
+        {{"--port", "0", "--pages", "10001"}, "--pages must be an integer 0..10000"},
+        {{"--port", "0", "--per-page", "1001"}, "--per-page must be an integer 0..1000"},
+        {{"--port", "0", "--pages", "1000", "--per-page", "101"}, "at most 100000"},
+        {{"--port", "0", "--list-delay-ms", "5-1"}, "--list-delay-ms"},
+        {{"--port", "0", "--list-fail-ids", "0"}, "--list-fail-ids"},
+        {{"--port", "0", "--chain", "x"}, "\"x\""},
     };
     char err[1024];
 
@@ -978,6 +985,374 @@ static void test_server_absolute_form_and_host(void **state)
     expect_error(*state, "GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400);
 }
 
+/* ---- the frontier crawl: --pages, /list, /ideal ---- */
+
+/* GET path into a heap buffer big enough for a list page; returns the
+ * status, the body in *body (free it). */
+static int get_big(const struct server *s, const char *path, char **body)
+{
+    size_t cap = 1 << 20;
+
+    assert_non_null(*body = malloc(cap));
+    return server_get(s, path, *body, cap);
+}
+
+/* The exact list page P the docs show, from delay_plan.h. */
+static void want_list(uint64_t seed, long L, long K, long p, int chain, char *out, size_t cap)
+{
+    long ids[1000];
+    size_t len;
+
+    assert_int_equal(dplan_list_page(seed, L, K, p, ids), 0);
+    len = (size_t)snprintf(out, cap, "<!doctype html><title>list %ld</title>\n<ul>\n", p);
+    for (long j = 0; j < K; j++)
+        len += (size_t)snprintf(out + len, cap - len,
+                                "<li><a href=\"/detail/%ld\">item %ld</a></li>\n", ids[j], ids[j]);
+    len += (size_t)snprintf(out + len, cap - len, "</ul>\n");
+    if (chain && p < L)
+        snprintf(out + len, cap - len, "<a rel=\"next\" href=\"/list/%ld\">next</a>\n", p + 1);
+}
+
+/* The ids a list page links to, from its HTML; returns how many. */
+static int page_ids(const char *body, long *ids, int max)
+{
+    int n = 0;
+
+    for (const char *p = body; n < max && (p = strstr(p, "href=\"/detail/")) != NULL; n++) {
+        p += strlen("href=\"/detail/");
+        ids[n] = strtol(p, NULL, 10);
+    }
+    return n;
+}
+
+/* Each list page exactly as documented; together they list every id
+ * 1..L*K once; pages out of range are 404 at once. */
+static void test_server_list_pages(void **state)
+{
+    enum { L = 7, K = 40 };
+    static const char *const args[] = {"--delay-ms", "0",  "--list-delay-ms", "0",  "--pages", "7",
+                                       "--per-page", "40", "--seed",          "11", NULL};
+    struct server srv;
+    char path[64], *body, *want = malloc(1 << 16);
+    char seen[L * K + 1] = {0};
+    long ids[K + 1];
+    struct resp out;
+
+    (void)state;
+    assert_non_null(want);
+    start_or_fail(&srv, args);
+    for (long p = 1; p <= L; p++) {
+        snprintf(path, sizeof path, "/list/%ld", p);
+        assert_int_equal(get_big(&srv, path, &body), 200);
+        want_list(11, L, K, p, 0, want, 1 << 16);
+        assert_string_equal(body, want);
+        assert_int_equal(page_ids(body, ids, K + 1), K);
+        for (int j = 0; j < K; j++) {
+            assert_true(ids[j] >= 1 && ids[j] <= L * K);
+            assert_int_equal(seen[ids[j]]++, 0);
+        }
+        assert_null(strstr(body, "rel=\"next\"")); /* no --chain */
+        free(body);
+    }
+    assert_int_equal(ask(&srv, "GET /list/3 HTTP/1.1\r\nHost: x\r\n\r\n", &out), 0);
+    assert_non_null(strstr(out.head, "Content-Type: text/html; charset=utf-8\r\n"));
+    expect_error(&srv, "GET /list/0 HTTP/1.1\r\nHost: x\r\n\r\n", 404);
+    expect_error(&srv, "GET /list/8 HTTP/1.1\r\nHost: x\r\n\r\n", 404);
+    expect_error(&srv, "GET /list/abc HTTP/1.1\r\nHost: x\r\n\r\n", 404);
+    expect_error(&srv, "GET /list/ HTTP/1.1\r\nHost: x\r\n\r\n", 404);
+    expect_error(&srv, "GET /list/03 HTTP/1.1\r\nHost: x\r\n\r\n", 404);
+    free(want);
+    assert_int_equal(server_stop(&srv), 0);
+}
+
+/* Without --pages there are no list pages (the shared server). */
+static void test_server_list_off(void **state)
+{
+    expect_error(*state, "GET /list/1 HTTP/1.1\r\nHost: x\r\n\r\n", 404);
+}
+
+/* --chain links page P to P+1, the last to none; --list-fail-ids are
+ * 500 after their delay; a list page is a page on the unix socket too. */
+static void test_server_list_chain_fail(void **state)
+{
+    char sock[108], *body, want[4096];
+    const char *const args[] = {
+        "--delay-ms", "0",       "--list-delay-ms", "150", "--pages", "3",  "--per-page",
+        "2",          "--chain", "--list-fail-ids", "2",   "--unix",  sock, NULL};
+    struct server srv;
+    struct server_stats st;
+    long long t0;
+
+    (void)state;
+    snprintf(sock, sizeof sock, "/tmp/delay-server-list-%d.sock", (int)getpid());
+    start_or_fail(&srv, args);
+    t0 = now_us();
+    assert_int_equal(get_big(&srv, "/list/1", &body), 200);
+    assert_true(now_us() - t0 >= 150000);
+    want_list(1, 3, 2, 1, 1, want, sizeof want);
+    assert_string_equal(body, want);
+    assert_non_null(strstr(body, "</ul>\n<a rel=\"next\" href=\"/list/2\">next</a>\n"));
+    t0 = now_us();
+    assert_int_equal(server_get(&srv, "/list/2", body, 4096), 500);
+    assert_true(now_us() - t0 >= 150000); /* after its delay, like --fail-ids */
+    assert_non_null(strstr(body, "list page 2"));
+    assert_int_equal(server_get_unix(sock, "/list/3", body, 4096), 200);
+    want_list(1, 3, 2, 3, 1, want, sizeof want);
+    assert_string_equal(body, want); /* the last page: no next */
+    assert_int_equal(server_stats(&srv, &st, 0), 0);
+    assert_int_equal(st.requests, 3);
+    assert_int_equal(st.errors, 1);
+    assert_int_equal(st.failed_faults, 0); /* that is --fail-rate's */
+    free(body);
+    assert_int_equal(server_stop(&srv), 0);
+}
+
+/* A list page's delay is dplan_list_delay_ms: in /plan, on the clock,
+ * unrelated to the detail of the same number; by default --delay-ms's. */
+static void test_server_list_delays(void **state)
+{
+    static const char *const args[] = {
+        "--delay-ms", "10-300", "--list-delay-ms", "100-300", "--seed", "4",
+        "--pages",    "200",    "--per-page",      "1",       NULL};
+    static const char *const plain[] = {"--delay-ms", "120", "--pages", "2", NULL};
+    struct server srv;
+    char *body, path[64], want[64];
+    const char *p;
+    long same = 0;
+
+    (void)state;
+    start_or_fail(&srv, args);
+    assert_int_equal(get_big(&srv, "/plan?n=200", &body), 200);
+    assert_non_null(
+        p = strstr(body, "],\"pages\":200,\"per_page\":1,\"chain\":0,\"list_delays_ms\":["));
+    p = strchr(p + 2, '[') + 1;
+    for (long page = 1; page <= 200; page++) {
+        char *end;
+        long d = strtol(p, &end, 10);
+
+        assert_int_equal(d, dplan_list_delay_ms(4, page, 100, 300));
+        same += d == dplan_delay_ms(4, page, 10, 300);
+        p = end + 1;
+    }
+    assert_string_equal(p - 1, "]}\n");
+    assert_true(same < 10);
+    free(body);
+    for (long page = 1; page <= 3; page++) {
+        long d = dplan_list_delay_ms(4, page, 100, 300);
+        long long t0 = now_us(), ms;
+
+        snprintf(path, sizeof path, "/list/%ld", page);
+        assert_int_equal(server_get(&srv, path, NULL, 0), 200);
+        ms = (now_us() - t0) / 1000;
+        assert_true(ms >= d && ms <= d + SLACK_MS);
+    }
+    assert_int_equal(get_big(&srv, "/plan?n=0&lists=1", &body), 200);
+    assert_non_null(strstr(body, "\"lists\":[["));
+    snprintf(want, sizeof want, "[%ld]]}\n", dplan_perm_id(4, 200, 199));
+    assert_non_null(strstr(body, want));
+    free(body);
+    assert_int_equal(server_stop(&srv), 0);
+    start_or_fail(&srv, plain);
+    assert_int_equal(get_big(&srv, "/plan?n=1", &body), 200);
+    assert_string_equal(body, "{\"seed\":1,\"n\":1,\"delays_ms\":[120],\"pages\":2,\"per_page\":0,"
+                              "\"chain\":0,\"list_delays_ms\":[120,120]}\n");
+    free(body);
+    assert_int_equal(server_stop(&srv), 0);
+}
+
+/* Send a request on a new connection and leave it open (its page waits). */
+static int send_open(const struct server *s, const char *path)
+{
+    char req[128];
+    int fd = tcp_connect(s->port);
+
+    snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path);
+    send_all(fd, req, strlen(req));
+    return fd;
+}
+
+/* /stats: list pages are page requests (in flight, requests) with counts
+ * of their own after every older field; a reset clears them. */
+static void test_server_list_stats(void **state)
+{
+    static const char *const args[] = {"--delay-ms", "300", "--pages", "5",
+                                       "--per-page", "2",   NULL};
+    struct server srv;
+    struct server_stats st;
+    unsigned int counts[6];
+    char *body, *p;
+    int a, b;
+
+    (void)state;
+    start_or_fail(&srv, args);
+    a = send_open(&srv, "/list/2");
+    b = send_open(&srv, "/detail/4");
+    wait_stats(&srv, &st, &st.in_flight, 2); /* a list page is in flight too */
+    close(a);
+    close(b);
+    wait_stats(&srv, &st, &st.aborted, 2);
+    assert_int_equal(server_get(&srv, "/list/2?delay_ms=0", NULL, 0), 200);
+    assert_int_equal(server_get(&srv, "/list/4?delay_ms=0", NULL, 0), 200);
+    body = stats_body(&srv, 0);
+    assert_non_null(strstr(body, "\"peak_in_flight\":2,"));
+    assert_non_null(strstr(body, "\"requests\":2,"));
+    assert_non_null(
+        p = strstr(body, "\"fetched\":\"1-3:0,4:1\",\"list_fetches\":3,\"list_counts\":\""));
+    assert_int_equal(server_parse_fetched(strstr(p, "\"list_counts\":\"") + 15, counts, 6, NULL),
+                     0);
+    assert_int_equal(counts[1], 2);
+    assert_int_equal(counts[3], 1);
+    assert_int_equal(counts[0] + counts[2] + counts[4] + counts[5], 0);
+    assert_string_equal(strstr(body, "\"list_counts\""), "\"list_counts\":\"1:0,2:2,3:0,4:1\"}\n");
+    free(body);
+    free(stats_body(&srv, 1));
+    body = stats_body(&srv, 0);
+    assert_non_null(strstr(body, "\"fetched\":\"\",\"list_fetches\":0,\"list_counts\":\"\"}\n"));
+    free(body);
+    assert_int_equal(server_stop(&srv), 0);
+}
+
+/* The fields of every /log line: 7 as always without --pages, 8 (the
+ * kind) with it, list pages included. */
+static void assert_log(const struct server *s, const char *const want[], int n)
+{
+    char *body, *line;
+    int k = 0;
+
+    assert_int_equal(get_big(s, "/log", &body), 200);
+    for (line = strtok(body, "\n"); line != NULL; line = strtok(NULL, "\n"), k++) {
+        long id, att, status, pid;
+        long long t0, t1;
+        char end[16], kind[16] = "";
+        int used = 0, fields = sscanf(line, "%ld %ld %lld %lld %15s %ld %ld %15s%n", &id, &att, &t0,
+                                      &t1, end, &status, &pid, kind, &used);
+        char got[64];
+
+        assert_true(k < n);
+        assert_true(fields >= 7);
+        assert_true(t1 >= t0 && t0 > 0);
+        snprintf(got, sizeof got, "%ld %ld %s %ld%s%s", id, att, end, status,
+                 fields == 8 ? " " : "", kind);
+        assert_string_equal(got, want[k]);
+        assert_int_equal(fields == 8 ? (size_t)used : strlen(line), strlen(line));
+    }
+    assert_int_equal(k, n);
+    free(body);
+}
+
+static void test_server_log_kinds(void **state)
+{
+    static const char *const off[] = {"--delay-ms", "0", NULL};
+    static const char *const on[] = {"--delay-ms",      "0", "--pages", "2", "--per-page", "1",
+                                     "--list-fail-ids", "2", NULL};
+    static const char *const want_off[] = {"3 1 answered 200", "3 2 answered 200"};
+    static const char *const want_on[] = {"3 1 answered 200 detail", "1 1 answered 200 list",
+                                          "2 1 answered 500 list", "1 2 answered 200 list"};
+    struct server srv;
+
+    (void)state;
+    start_or_fail(&srv, off);
+    assert_int_equal(server_get(&srv, "/detail/3", NULL, 0), 200);
+    assert_int_equal(server_get(&srv, "/list/1", NULL, 0), 404); /* not a page here */
+    assert_int_equal(server_get(&srv, "/detail/3", NULL, 0), 200);
+    assert_log(&srv, want_off, 2);
+    assert_int_equal(server_stop(&srv), 0);
+    start_or_fail(&srv, on);
+    assert_int_equal(server_get(&srv, "/detail/3", NULL, 0), 200);
+    assert_int_equal(server_get(&srv, "/list/1", NULL, 0), 200);
+    assert_int_equal(server_get(&srv, "/list/2", NULL, 0), 500);
+    assert_int_equal(server_get(&srv, "/list/1", NULL, 0), 200);
+    assert_log(&srv, want_on, 4);
+    assert_int_equal(server_stop(&srv), 0);
+}
+
+/* GET /ideal and its value, or the status when it is not 200. */
+static double get_ideal(const struct server *s, const char *query)
+{
+    char path[128], body[256];
+    double v;
+    int used = 0, status;
+
+    snprintf(path, sizeof path, "/ideal?%s", query);
+    status = server_get(s, path, body, sizeof body);
+    if (status != 200)
+        return -status;
+    assert_int_equal(sscanf(body, "{\"ideal_s\":%lf}\n%n", &v, &used), 1);
+    assert_int_equal((size_t)used, strlen(body));
+    return v;
+}
+
+/* /ideal on fixed delays, by hand; on seeded delays, as delay_plan.h
+ * computes it from /plan's numbers; and its errors. */
+static void test_server_ideal(void **state)
+{
+    static const char *const fixed[] = {
+        "--delay-ms", "1000", "--list-delay-ms", "500", "--pages", "2", "--per-page", "3", NULL};
+    static const char *const chain[] = {"--delay-ms", "1000", "--list-delay-ms", "500",
+                                        "--pages",    "2",    "--per-page",      "3",
+                                        "--chain",    NULL};
+    static const char *const uneven[] = {"--delay-ms", "10-900",     "--seed", "6", "--pages",
+                                         "30",         "--per-page", "20",     NULL};
+    enum { L = 30, K = 20, N = 5000 };
+    struct server srv;
+    long lists[L], details[L * K], ids[K], *d = malloc(N * sizeof *d);
+    char q[64];
+
+    (void)state;
+    assert_non_null(d);
+    start_or_fail(&srv, fixed);
+    assert_true(get_ideal(&srv, "n=10&w=3") == 4.0); /* ceil(10/3) rounds of 1 s */
+    assert_true(get_ideal(&srv, "n=10&w=0") == 1.0);
+    assert_true(get_ideal(&srv, "n=0&w=3") == 0.0);
+    /* lists 0-0.5 on both machines, then six 1 s details on two: 3.5 */
+    assert_true(get_ideal(&srv, "w=2&frontier=1") == 3.5);
+    assert_true(get_ideal(&srv, "w=2&frontier=1&stages=1") == 3.5);
+    assert_true(get_ideal(&srv, "w=0&frontier=1") == 1.5);
+    assert_true(get_ideal(&srv, "w=1&frontier=1") == 7.0);
+    assert_true(get_ideal(&srv, "n=10") == -400);
+    assert_true(get_ideal(&srv, "n=10&w=1000001") == -400);
+    assert_true(get_ideal(&srv, "n=100001&w=1") == -400);
+    assert_true(get_ideal(&srv, "n=10&w=1&frontier=1") == -400);
+    assert_true(get_ideal(&srv, "w=1") == -400);
+    assert_true(get_ideal(&srv, "n=10&w=1&stages=1") == -400);
+    assert_true(get_ideal(&srv, "w=1&frontier=2") == -400);
+    assert_int_equal(server_stop(&srv), 0);
+    /* chain: list 2 from 0.5 to 1, its details to 2; stages: 1 + 1 */
+    start_or_fail(&srv, chain);
+    assert_true(get_ideal(&srv, "w=0&frontier=1") == 2.0);
+    assert_true(get_ideal(&srv, "w=0&frontier=1&stages=1") == 2.0);
+    /* L1 0-.5 while the other machine waits for L2 (.5-1): 7 s of work, .5 idle */
+    assert_true(get_ideal(&srv, "w=2&frontier=1") == 4.0);
+    assert_int_equal(server_stop(&srv), 0);
+    start_or_fail(&srv, uneven);
+    for (long id = 1; id <= N; id++)
+        d[id - 1] = dplan_delay_ms(6, id, 10, 900);
+    for (long p = 1; p <= L; p++) {
+        lists[p - 1] = dplan_list_delay_ms(6, p, 10, 900);
+        assert_int_equal(dplan_list_page(6, L, K, p, ids), 0);
+        for (int j = 0; j < K; j++)
+            details[(p - 1) * K + j] = dplan_delay_ms(6, ids[j], 10, 900);
+    }
+    for (int w = 0; w <= 300; w += 7) {
+        double want;
+
+        snprintf(q, sizeof q, "n=%d&w=%d", N, w);
+        want = dplan_greedy_s(d, N, w);
+        assert_true(fabs(get_ideal(&srv, q) - want) < 0.0006);
+        snprintf(q, sizeof q, "w=%d&frontier=1", w);
+        want = dplan_frontier_s(lists, L, details, K, w, 0);
+        assert_true(fabs(get_ideal(&srv, q) - want) < 0.0006);
+        snprintf(q, sizeof q, "w=%d&frontier=1&stages=1", w);
+        want = dplan_frontier_s(lists, L, details, K, w, DPLAN_STAGES);
+        assert_true(fabs(get_ideal(&srv, q) - want) < 0.0006);
+    }
+    assert_int_equal(server_stop(&srv), 0);
+    start_or_fail(&srv, (const char *const[]){"--delay-ms", "0", NULL});
+    assert_true(get_ideal(&srv, "w=1&frontier=1") == -400); /* needs --pages */
+    assert_int_equal(server_stop(&srv), 0);
+    free(d);
+}
+
 /* ---- deadlines ---- */
 
 static void raise_nofile(int n); /* with the load tests, below */
@@ -1460,6 +1835,13 @@ int main(void)
         cmocka_unit_test(test_server_plan_deterministic),
         cmocka_unit_test(test_server_faults_deterministic),
         cmocka_unit_test(test_server_absolute_form_and_host),
+        cmocka_unit_test(test_server_list_pages),
+        cmocka_unit_test(test_server_list_off),
+        cmocka_unit_test(test_server_list_chain_fail),
+        cmocka_unit_test(test_server_list_delays),
+        cmocka_unit_test(test_server_list_stats),
+        cmocka_unit_test(test_server_log_kinds),
+        cmocka_unit_test(test_server_ideal),
         cmocka_unit_test(test_server_header_timeout),
         cmocka_unit_test(test_server_idle_timeout),
         cmocka_unit_test(test_server_write_timeout),

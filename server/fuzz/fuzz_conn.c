@@ -3,8 +3,9 @@
  * bytes go into one end of a socketpair, the real conn.c state machine
  * serves the other end on the real event loop and routes, and the
  * answers are read back. Every page is due at once (delay cap 0), and the
- * fault switches, id lists and both listeners' rules are on, so one input
- * can walk through waits, faults, pipelining, errors and closes.
+ * fault switches, id lists, list pages and both listeners' rules are on,
+ * so one input can walk through waits, faults, pipelining, errors and
+ * closes.
  * After each input the server must be back to zero: no connection left
  * open, nothing in flight (the exact-accounting invariant). */
 #include <signal.h>
@@ -37,6 +38,11 @@ static void setup(void)
     srv->cfg.fail_ids = (struct idlist){.ids = {13}, .n = 1};
     srv->cfg.wrong_ids = (struct idlist){.ids = {21}, .n = 1};
     srv->cfg.close_ids = (struct idlist){.ids = {31}, .n = 1};
+    /* list pages too, small enough that /ideal stays quick per input */
+    srv->cfg.pages = 20;
+    srv->cfg.per_page = 5;
+    srv->cfg.chain = 1;
+    srv->cfg.list_fail_ids = (struct idlist){.ids = {2}, .n = 1};
     srv->el = el_create();
     if (srv->el == NULL || signal(SIGPIPE, SIG_IGN) == SIG_ERR)
         abort();
