@@ -18,8 +18,9 @@
 
 static const char usage_text[] =
     "usage: delay-server [options]\n"
-    "Answers GET /, /index and /detail/<id> after a delay; /plan, /stats\n"
-    "and /healthz at once. Prints the URL it listens on as its first line.\n"
+    "Answers GET /, /index, /detail/<id> and /list/<P> after a delay; /plan,\n"
+    "/ideal, /stats, /log and /healthz at once. Prints the URL it listens on\n"
+    "as its first line.\n"
     "  --host ADDR        numeric IPv4/IPv6 address (default 127.0.0.1)\n"
     "  --port N           0..65535, 0 picks a free port (default 8080)\n"
     "  --unix PATH        also listen on a unix socket at PATH (mode 0666,\n"
