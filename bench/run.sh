@@ -5,7 +5,8 @@
 # costs in CPU and memory. Default: the targets' settings, N=100, d=1 s,
 # W=10 (async also unlimited; hybrid P=2 loops, unlimited), then async with
 # N=10,000 at once, then async and hybrid side by side on CPU-heavy pages
-# (N=1,000, d=0.5 s, --work-us 2000; about 2.5 minutes in all). Shares
+# (N=1,000, d=0.5 s, --work-us 2000), then the frontier crawl (issue 18:
+# list pages that link detail pages; about 3 minutes in all). Shares
 # tools/lib.sh with compare.sh. With --peers:
 # delay-server and crawl-async side by side with nginx, aiohttp and a raw
 # epoll client instead (bench/peers.sh, issue 10).
@@ -27,7 +28,12 @@ CPU per request, peak RSS, and whether the run meets its target.
 Targets (issues 3 and 9): efficiency >= 0.99 at N=100, d=1 s, W=10 (async
 also W=0; hybrid P=2, W=0); async with N=10000, W=0, d=1 s within 1.5 s,
 every request ok; with 2 ms of CPU work per page (N=1000, d=0.5 s), hybrid
-at P=2 within 0.7 x async's wall time, measured side by side.
+at P=2 within 0.7 x async's wall time, measured side by side. The frontier
+crawl (issue 18), 100 list pages of 10 at d=0.5 s: async-frontier W=0
+within 2.4 d (threadpool-frontier W=100 beside it, within 1.05 x its ideal);
+then 10 lists of 10 whose list pages take 0.2-3 s: threadpool-frontier W=10
+within 1.05 x its greedy ideal, and threadpool-stages
+(all lists, then all details) slower than threadpool-frontier.
 
   --delay SECONDS   server delay, 0..60, decimals allowed (default 1)
   --count N         requests per run, 1..100000 (default 100)
@@ -36,6 +42,8 @@ at P=2 within 0.7 x async's wall time, measured side by side.
                     (default 10000)
   --cpu-count N     requests of the CPU-work pair (async, then hybrid P=2, both
                     W=0, d=0.5 s, --work-us 2000); 0 skips it (default 1000)
+  --frontier L      list pages of the frontier runs (10 details each); 0 skips
+                    them (default 100)
   --models LIST     comma-separated, from serial,threadpool,multiprocess,async,
                     hybrid (default all five; the trap is compare.sh's)
   --csv FILE        also write the results as CSV to FILE
@@ -57,7 +65,7 @@ EOF
 }
 
 DELAY=1 COUNT=100 WORKERS=10 BIG=10000 MODELS="" CSV="" PEERS=0 MODEL_FLAGS=""
-CPU_COUNT=1000 CPU_DELAY_MS=500 CPU_WORK_US=2000
+CPU_COUNT=1000 CPU_DELAY_MS=500 CPU_WORK_US=2000 FRONTIER=100
 PROCS=2 # hybrid's -p: the target's P (and this machine's cores)
 
 on_flag() { # name value
@@ -67,6 +75,7 @@ on_flag() { # name value
     --workers) WORKERS=$2 MODEL_FLAGS+=" $1" ;;
     --big) BIG=$2 ;;
     --cpu-count) CPU_COUNT=$2 MODEL_FLAGS+=" $1" ;;
+    --frontier) FRONTIER=$2 MODEL_FLAGS+=" $1" ;;
     --models) MODELS=$2 MODEL_FLAGS+=" $1" ;;
     --peers) PEERS=1 ;;
     --csv) CSV=$2 ;;
@@ -80,7 +89,9 @@ settle_settings() {
     check_int --workers "$WORKERS" 1 1000
     check_int --big "$BIG" 0 100000
     check_int --cpu-count "$CPU_COUNT" 0 100000
+    check_int --frontier "$FRONTIER" 0 10000
     COUNT=$((10#$COUNT)) WORKERS=$((10#$WORKERS)) BIG=$((10#$BIG)) CPU_COUNT=$((10#$CPU_COUNT))
+    FRONTIER=$((10#$FRONTIER))
     check_models --models "${MODELS:-${MODELS_ALL// /,},hybrid}"
     DELAY_MS=$(to_ms "$DELAY")
     DELAY=$(awk -v ms="$DELAY_MS" 'BEGIN { print ms / 1000 }')
@@ -137,6 +148,31 @@ run_cpu_pair() {
     server_stop
 }
 
+# The frontier crawl: runs of "model workers" on a server of its own with
+# PAGES list pages of 10 details (d = 0.5 s for both kinds of page).
+run_frontier() { # pages list_delay_ms model:workers...
+    local pages=$1 list_delay=$2 m w run
+    shift 2
+    SERVER_ARGS=(--pages "$pages" --per-page 10 --list-delay-ms "$list_delay" --seed 4)
+    PAGES=$pages
+    server_start 500 "$((pages * 11))"
+    for run in "$@"; do
+        m=${run%%:*} w=${run#*:}
+        run_model "$m" "$((pages * 11))" "$w" 30500 "$LIB_TMP/records.csv"
+        record_run "$m" "$((pages * 11))" "$w" 0.5 "$RESULTS" "" ""
+        ((RUN_RC == 0 || RUN_RC == 1)) || warn "$m (--pages $pages, W=$w) failed (exit $RUN_RC): ${RUN_ERR:-no output}"
+        ((IS_TTY)) || say "  $m --pages $pages W=$w: done"
+    done
+    server_stop
+    SERVER_ARGS=() PAGES=0
+}
+
+run_frontier_runs() {
+    say "Frontier: $FRONTIER list pages of 10, d = 0.5 s; then 10 lists of 10 whose lists take 0.2-3 s"
+    run_frontier "$FRONTIER" 500 async-frontier:0 threadpool-frontier:100
+    run_frontier 10 200-3000 threadpool-frontier:10 threadpool-stages:10
+}
+
 main() {
     local m n w table bins=(delay-server)
     parse_flags "--peers" "--delay --count --workers --big --cpu-count --models --csv --build-dir" "$@"
@@ -150,6 +186,7 @@ main() {
         peers_main
     fi
     for m in $MODEL_LIST; do bins+=("crawl-$m"); done
+    ((FRONTIER > 0)) && bins+=(crawl-async-frontier crawl-threadpool-frontier crawl-threadpool-stages)
     ensure_built "${bins[@]}"
     RESULTS=$LIB_TMP/results.csv
     echo "$RESULTS_HEADER" >"$RESULTS"
@@ -163,6 +200,7 @@ main() {
     done < <(plan_runs)
     server_stop
     ((CPU_COUNT > 0)) && run_cpu_pair
+    ((FRONTIER > 0)) && run_frontier_runs
     say ""
     table=$(awk -f "$TOOLS/svg_lib.awk" -f "$TOOLS/table.awk" -v style=text -v kind=bench \
         -v big="$BIG" "$RESULTS")

@@ -82,8 +82,30 @@ function facts(    r, w, levels, c, seenw) {
 
 # --- the lesson, from the figures ----------------------------------------------
 
+# The frontier lesson (every model a frontier variant or the stages): the
+# best frontier against the stage-by-stage form, from this run's figures.
+function frontier_lesson(    r, s, best, stages) {
+    for (r = 1; r <= rows; r++) {
+        s = schedule_of(model[r])
+        if (s != "frontier" && s != "stages") return 0
+        if (!has_wall(r)) continue
+        if (s == "stages") stages = r
+        else if (!best || wall[r] + 0 < wall[best] + 0) best = r
+    }
+    printf "<p class=\"lesson\">"
+    printf "The crawl fetched %d pages: list pages, each linking detail pages that only reading the list reveals, so the work is found while the crawl runs. ", nreq
+    if (best)
+        printf "%s took %s (ideal %s). ", h(model[best]), fmt_s(wall[best] + 0), fmt_s(ideal[best])
+    if (best && stages)
+        printf "%s, all list pages first and then all details (two <code>Pool.map</code> calls), took %s (ideal %s): it waits for its slowest list page before any detail starts. ", h(model[stages]), fmt_s(wall[stages] + 0), fmt_s(ideal[stages])
+    printf "A frontier starts each list&rsquo;s details as soon as it is read; a worker that finds the queue empty waits on a condition, neither spinning nor quitting, while pages in flight may still add to it, and the crawl ends exactly when the queue is empty and nothing is in flight."
+    printf "</p>\n"
+    return 1
+}
+
 function lesson_text(    r, fast, slow, maxcpu, maxr) {
     if (kind == "sweep") { sweep_lesson(); return }
+    if (frontier_lesson()) return
     fast = slow = 0; maxcpu = 0
     for (r = 1; r <= rows; r++) {
         if (!has_wall(r)) continue
@@ -94,7 +116,7 @@ function lesson_text(    r, fast, slow, maxcpu, maxr) {
     printf "<p class=\"lesson\">"
     printf "The job is %d requests, and the server answers each after %s: %s of waiting if nobody overlaps the waits. ", nreq, fmt_s(delay), fmt_s(nreq * delay)
     if (fast && slow && fast != slow)
-        printf "%s took %s and %s %s: the same work, %.0f&times; faster. ", h(model[slow]), fmt_s(wall[slow] + 0), h(model[fast]), fmt_s(wall[fast] + 0), wall[slow] / wall[fast]
+        printf "%s took %s and %s %s: the same work, %s&times; faster. ", h(model[slow]), fmt_s(wall[slow] + 0), h(model[fast]), fmt_s(wall[fast] + 0), sprintf(wall[slow] / wall[fast] < 10 ? "%.1f" : "%.0f", wall[slow] / wall[fast])
     if (maxr)
         printf "Yet no model used more than %s of CPU (%s): the time goes to waiting, not computing, so what sets a model's wall time is how many requests it keeps in flight (the table's &ldquo;in flight&rdquo;), about &lceil;N / in flight&rceil; &times; d%s.", fmt_s(maxcpu), h(model[maxr]), cores != "" ? ", not the machine's " cores " core" (cores == 1 ? "" : "s") : ""
     printf "</p>\n"

@@ -18,6 +18,7 @@ NR == 1 { read_header(); next }
     for (k in col) v[rows, k] = $col[k]
     if ($col["model"] == "serial" && $col["wall_s"] != "" && $col["failed"] == 0) serial_wall = $col["wall_s"] + 0
     if ($col["model"] == "async" && $col["work_us"] + 0 > 0) async_work_wall[$col["requests"], $col["work_us"]] = $col["wall_s"] + 0
+    if (schedule_of($col["model"]) == "frontier" && $col["workers"] + 0 > 0) frontier_wall[$col["requests"], $col["workers"]] = $col["wall_s"] + 0
 }
 
 function mb(kb) { return sprintf("%.1f MB", kb / 1024) }
@@ -58,11 +59,28 @@ function rate(r, s) { return v[r, "failed"] + 0 > 0 ? "-" : fig(r, s) }
 # big unlimited async run (-v big=N) within d + 0.5 s (1.5 s at d = 1 s);
 # with CPU work per page, hybrid within 0.7 x the async run of the same job
 # (async itself is the yardstick there); every other run at efficiency
-# 0.99 or better.
-function target(r,    n, w, wall, eff, most, a, ratio) {
+# 0.99 or better. The frontier crawl (issue 18): an event loop with no
+# limit within 2.4 d (two waves and starting the transfers); a pool within
+# 1.05 x its greedy ideal; the stage-by-stage form slower than the
+# frontier on the same job.
+function target(r,    n, w, wall, eff, most, a, ratio, s) {
     if (v[r, "wall_s"] == "") return "NO"
     n = v[r, "requests"] + 0; w = v[r, "workers"] + 0; wall = v[r, "wall_s"] + 0
     if (v[r, "failed"] + 0 > 0) return "NO (failures)"
+    s = schedule_of(v[r, "model"])
+    if (s == "frontier" && w == 0) {
+        most = 2.4 * v[r, "delay_s"]
+        return wall <= most ? "yes (<= 2.4 d)" : "NO (> 2.4 d = " fmt_s(most) ")"
+    }
+    if (s == "frontier") {
+        eff = wall > 0 ? v[r, "ideal_s"] / wall : 0
+        return eff >= 1 / 1.05 ? "yes (<= 1.05 x ideal)" : "NO (> 1.05 x ideal)"
+    }
+    if (s == "stages") {
+        a = frontier_wall[n, w]
+        if (!a) return "NO (no frontier run to compare)"
+        return wall > a ? sprintf("yes (frontier %s faster)", fmt_s(wall - a)) : "NO (not slower than the frontier)"
+    }
     if (v[r, "work_us"] + 0 > 0) {
         if (v[r, "model"] != "hybrid") return "- (hybrid's yardstick)"
         a = async_work_wall[v[r, "requests"], v[r, "work_us"]]
