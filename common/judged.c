@@ -22,10 +22,8 @@
 #include <sanitizer/lsan_interface.h>
 #endif
 
-#define NONCE_MAX 64
-
 struct judged_calls *judged_calls;
-static char nonce[NONCE_MAX];
+static char nonce[JUDGED_NONCE_MAX];
 static int nonce_taken = -1; /* the descriptor it was read from, early */
 
 /* One line from the judge, at most size-1 bytes, without the newline. */
@@ -68,7 +66,7 @@ static int write_all(int fd, const char *buf, size_t len)
 static int say(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int say(int fd, const char *fmt, ...)
 {
-    char line[512];
+    char line[JUDGED_LINE_MAX];
     va_list ap;
     int len;
 
@@ -115,11 +113,11 @@ static void check_leaks_now(void)
 /* Read "nonce X" from fd into nonce[]; 0 or -1. */
 static int take_nonce(int fd)
 {
-    char line[NONCE_MAX + 8];
+    char line[JUDGED_NONCE_MAX + 8];
 
     if (read_line(fd, line, sizeof line) != 0 || strncmp(line, "nonce ", 6) != 0)
         return -1;
-    snprintf(nonce, sizeof nonce, "%.*s", NONCE_MAX - 1, line + 6);
+    snprintf(nonce, sizeof nonce, "%.*s", JUDGED_NONCE_MAX - 1, line + 6);
     return 0;
 }
 
@@ -176,22 +174,32 @@ static void one_line(const char *in, char *out, size_t size)
     out[k] = '\0';
 }
 
+/* A record made by a channel.h formatter, sent whole or not at all. */
+static int send_record(int fd, const char *line, int len)
+{
+    return len < 0 || len >= JUDGED_LINE_MAX ? -1 : write_all(fd, line, (size_t)len);
+}
+
 int judged_end(int fd, const struct result *res, int n, int rc, char *err, size_t errsize)
 {
-    const struct judged_calls *c = judged_calls;
-    char error[CRAWL_ERR_MAX];
+    char line[JUDGED_LINE_MAX];
     int bad = 0;
 
     for (int i = 0; i < n && !bad; i++) {
-        one_line(res[i].error, error, sizeof error);
-        bad = say(fd, "row %d %d %d %d %ld %.6f %.6f |%s\n", i + 1, res[i].id, res[i].worker,
-                  res[i].status, res[i].bytes, res[i].start_s, res[i].end_s, error);
+        struct judged_row r = {.slot = i + 1,
+                               .id = res[i].id,
+                               .worker = res[i].worker,
+                               .status = res[i].status,
+                               .bytes = res[i].bytes,
+                               .start_s = res[i].start_s,
+                               .end_s = res[i].end_s};
+
+        one_line(res[i].error, r.error, sizeof r.error);
+        bad = send_record(fd, line, judged_row_format(line, sizeof line, &r));
     }
     check_leaks_now();
     if (!bad)
-        bad = say(fd, "calls %ld %ld %ld %ld %ld %ld %ld %ld %ld\n", c->easy_inits,
-                  c->easy_cleanups, c->threads_created, c->threads_joined, c->forks,
-                  c->private_locks, c->threads_started, c->threads_detached, c->sanitizer_reports);
+        bad = send_record(fd, line, judged_calls_format(line, sizeof line, judged_calls));
     if (bad || say(fd, "end %s %d\n", nonce, rc) != 0 || await_go(fd) != 0) {
         snprintf(err, errsize, "--judge-fd %d: the judge went away", fd);
         return -1;

@@ -5,16 +5,41 @@
 # inside a sandbox. Only in a build without SANITIZE: the flavours set
 # their own sanitizer flags.
 if(NOT SANITIZE)
-  add_executable(grade-judge judge/judge.c judge/run.c judge/checks.c)
-  target_link_libraries(grade-judge PRIVATE delay_plan stats_client)
-
   get_target_property(common_dir crawl_common SOURCE_DIR)
   get_target_property(common_srcs crawl_common SOURCES)
   list(TRANSFORM common_srcs PREPEND ${common_dir}/)
-  set(graded_srcs ${common_srcs} ${common_dir}/driver.c ${CMAKE_CURRENT_LIST_DIR}/judge/hooks.c)
+  set(judge_dir ${CMAKE_CURRENT_LIST_DIR}/judge)
+
+  # Each flavour's compiler flags, and the calls hooks.c stands in for (every
+  # __wrap_NAME it defines): named here once; the judge hands both to
+  # grade.sh (grade-judge --list), which compiles and links a submission so.
   set(graded_flags_plain "")
   set(graded_flags_asan -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
   set(graded_flags_tsan -fsanitize=thread)
+  file(STRINGS ${judge_dir}/hooks.c wrap_lines REGEX "^[a-zA-Z][^(]*[ *]__wrap_[a-z_]+\\(")
+  set(graded_wraps "")
+  foreach(line IN LISTS wrap_lines)
+    string(REGEX MATCH "__wrap_[a-z_]+" wrap "${line}")
+    string(REPLACE "__wrap_" "" wrap "${wrap}")
+    list(APPEND graded_wraps ${wrap})
+  endforeach()
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${judge_dir}/hooks.c)
+
+  add_executable(grade-judge
+    judge/judge.c judge/registry.c judge/jobs.c judge/job.c judge/sandbox.c judge/observer.c
+    judge/server.c judge/channel_reader.c judge/checks.c judge/schedule.c judge/hygiene.c
+    judge/util.c)
+  target_include_directories(grade-judge PRIVATE ${common_dir})
+  target_link_libraries(grade-judge PRIVATE delay_plan stats_client)
+  list(JOIN graded_flags_plain " " flags_plain)
+  list(JOIN graded_flags_asan " " flags_asan)
+  list(JOIN graded_flags_tsan " " flags_tsan)
+  list(JOIN graded_wraps " " wraps_words)
+  target_compile_definitions(grade-judge PRIVATE
+    GRADED_FLAGS_PLAIN="${flags_plain}" GRADED_FLAGS_ASAN="${flags_asan}"
+    GRADED_FLAGS_TSAN="${flags_tsan}" GRADED_WRAPS="${wraps_words}")
+
+  set(graded_srcs ${common_srcs} ${common_dir}/driver.c ${judge_dir}/hooks.c)
   foreach(flavor plain asan tsan)
     add_library(graded_${flavor} STATIC ${graded_srcs})
     target_include_directories(graded_${flavor} PRIVATE ${common_dir})
@@ -30,23 +55,15 @@ if(NOT SANITIZE)
   # jobs to judge a submission's CPU and wake-ups by ratio. Not built by
   # default: grade.sh asks for graded-ref-MODEL and hands it to the judge
   # (--reference); without it, the cpu check's absolute budget.
-  set(graded_wraps pthread_create pthread_join pthread_detach fork curl_easy_init
-      curl_easy_duphandle curl_easy_cleanup curl_easy_perform curl_multi_add_handle
-      pthread_mutex_lock pthread_mutex_trylock sem_wait sem_trywait sem_timedwait)
-  list(TRANSFORM graded_wraps PREPEND "LINKER:--wrap=")
-  # A Gradescope bundle's tree has the student's skeleton at MODEL/MODEL.c
-  # and the reference in tests/judge/reference/ (tests/handout.sh).
-  foreach(model serial threadpool multiprocess async hybrid)
-    set(ref_source ${CMAKE_SOURCE_DIR}/${model}/${model}.c)
-    if(EXISTS ${CMAKE_CURRENT_LIST_DIR}/judge/reference/${model}.c)
-      set(ref_source ${CMAKE_CURRENT_LIST_DIR}/judge/reference/${model}.c)
-    endif()
-    if(EXISTS ${ref_source})
-      add_executable(graded-ref-${model} EXCLUDE_FROM_ALL ${ref_source})
+  set(wrap_options ${graded_wraps})
+  list(TRANSFORM wrap_options PREPEND "LINKER:--wrap=")
+  foreach(model IN LISTS CRAWL_GRADED_MODELS)
+    if(EXISTS ${CMAKE_SOURCE_DIR}/${model}/${model}.c)
+      add_executable(graded-ref-${model} EXCLUDE_FROM_ALL ${CMAKE_SOURCE_DIR}/${model}/${model}.c)
       target_include_directories(graded-ref-${model} PRIVATE ${common_dir})
       target_compile_options(graded-ref-${model} PRIVATE -O1 -g)
       target_link_libraries(graded-ref-${model} PRIVATE graded_plain CURL::libcurl Threads::Threads m)
-      target_link_options(graded-ref-${model} PRIVATE ${graded_wraps})
+      target_link_options(graded-ref-${model} PRIVATE ${wrap_options})
       set_target_properties(graded-ref-${model} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
     endif()
   endforeach()

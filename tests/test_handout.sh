@@ -107,7 +107,7 @@ check "the threadpool handout keeps the judge (hooks.c only wraps pthread_create
 check "the async handout has hybrid.c and blocking_trap.c as skeletons" \
     grep -q "TODO: share out the work" "$tmp/handout-async/hybrid/hybrid.c" "$tmp/handout-async/async/blocking_trap.c"
 "$root/tests/grade.sh" --gradescope multiprocess "$tmp/ag-mp" >"$out" 2>"$err"
-check "the multiprocess Gradescope bundle keeps the judge (students never see it)" [ -s "$tmp/ag-mp/source/tests/judge/run.c" ]
+check "the multiprocess Gradescope bundle keeps the judge (students never see it)" [ -s "$tmp/ag-mp/source/tests/judge/judge.c" ]
 "$root/tests/grade.sh" --gradescope async "$tmp/ag-req" --require-sandbox >"$out" 2>"$err"
 check "--gradescope ... --require-sandbox: its run_autograder refuses to grade without bubblewrap" \
     grep -q "^model=async require_sandbox=1$" "$tmp/ag-req/run_autograder"

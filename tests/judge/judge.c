@@ -11,6 +11,7 @@
  * counts). What the program prints is context, never evidence.
  * Usage: see help() below. tests/grade.sh is its only intended caller. */
 #include "judge.h"
+#include "sandbox.h"
 
 #include "delay_plan.h"
 
@@ -34,6 +35,14 @@
 
 static struct model_spec model_spec;
 
+int model_has(const struct model_spec *m, unsigned traits)
+{
+    unsigned has = (m->pool ? MODEL_POOL : 0) | (m->threads ? MODEL_THREADS : 0) |
+                   (m->forks ? MODEL_FORKS : 0) | (m->event_loop ? MODEL_LOOP : 0);
+
+    return (has & traits) == traits;
+}
+
 static int model_set_means(struct model_spec *m, const char *means)
 {
     static const char *const known[] = {"none", "threads", "forks", "loop", "forks+loop"};
@@ -50,301 +59,88 @@ static int model_set_means(struct model_spec *m, const char *means)
     return 0;
 }
 
-/* ---- the jobs ----
- * Every grading draws its jobs' shapes (N, W, delays, which ids fail and
- * how) from one seed, printed, so a mistake that shows only in some shapes
- * meets a new one each time and a grading can be replayed (--seed). The
- * bounds keep each shape irregular (N not a multiple of W, W = 1, W > N,
- * more failures than workers) and a whole grading under ~30 s. */
-static const struct job_shape BASE[] = {
-    {.name = "regular"},
-    {.name = "ragged"},
-    {.name = "one_worker"},
-    {.name = "more_workers"},
-    {.name = "single"},
-    {.name = "empty"},
-    {.name = "uneven"},
-    {.name = "unlimited"},
-    {.name = "errors"},
-    {.name = "wrong"},
-    {.name = "refused"},
-    {.name = "timeout"},
-    {.name = "contention"},
-    {.name = "large"},
-    {.name = "faults"},
-    {.name = "twice"},
-    {.name = "caller"},
-    {.name = "asan_regular", .flavor = FLAVOR_ASAN},
-    {.name = "asan_faults", .flavor = FLAVOR_ASAN},
-    {.name = "asan_timeout", .flavor = FLAVOR_ASAN},
-    {.name = "tsan_regular", .flavor = FLAVOR_TSAN},
-    {.name = "tsan_ragged", .flavor = FLAVOR_TSAN},
-    {.name = "tsan_faults", .flavor = FLAVOR_TSAN},
+/* ---- the builds ----
+ * The flags of each build are tests/judge.cmake's (it builds the driver's
+ * library of each), handed to the judge as it is compiled, so grade.sh
+ * compiles a submission with the same ones (--list). */
+
+#if !defined(GRADED_FLAGS_PLAIN) || !defined(GRADED_FLAGS_ASAN) || !defined(GRADED_FLAGS_TSAN) ||  \
+    !defined(GRADED_WRAPS)
+#error "tests/judge.cmake defines GRADED_FLAGS_PLAIN, _ASAN, _TSAN and GRADED_WRAPS"
+#endif
+
+static const struct {
+    const char *key, *name, *flags;
+} FLAVORS[FLAVOR_COUNT] = {
+    [FLAVOR_PLAIN] = {"plain", "plain", GRADED_FLAGS_PLAIN},
+    [FLAVOR_ASAN] = {"asan", "AddressSanitizer", GRADED_FLAGS_ASAN},
+    [FLAVOR_TSAN] = {"tsan", "ThreadSanitizer", GRADED_FLAGS_TSAN},
 };
-#define NJOBS (sizeof BASE / sizeof BASE[0])
 
-static uint64_t rng_state;
-static int even_pools; /* hybrid: W is split between two processes */
-
-/* A whole number in [lo, hi], from the grading's seed. */
-static int rnd(int lo, int hi)
+const char *flavor_name(enum flavor f)
 {
-    return hi <= lo ? lo : lo + (int)(dplan_mix(rng_state++) % (uint64_t)(hi - lo + 1));
+    return FLAVORS[f].name;
 }
 
-/* A pool's size in [lo, hi]; even where two processes share it. */
-static int pool(int lo, int hi)
+const char *flavor_key(enum flavor f)
 {
-    int w = rnd(lo, hi);
-
-    return even_pools && w > 2 ? w - w % 2 : w;
+    return FLAVORS[f].key;
 }
 
-/* count distinct ids of 1..n, none already in taken[], as "3,9,4" (and
- * marked in taken[]). */
-static void pick_ids(char *out, int n, int count, char *taken)
+/* The job kind called name, or NULL. */
+static const struct job_kind *job_kind_find(const char *name)
 {
-    size_t len = 0;
-
-    out[0] = '\0';
-    for (int k = 0, tries = 0; k < count && tries < 1000; tries++) {
-        int id = rnd(1, n);
-
-        if (taken[id] || len + 12 > JUDGE_IDS_MAX)
-            continue;
-        taken[id] = 1;
-        len += (size_t)snprintf(out + len, JUDGE_IDS_MAX - len, "%s%d", len ? "," : "", id);
-        k++;
-    }
-}
-
-static void describe(struct job_shape *j, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void describe(struct job_shape *j, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(j->what, sizeof j->what, fmt, ap);
-    va_end(ap);
-}
-
-/* A job with faults mixed in at random ids: 500s, cut transfers, stalls
- * (timeouts) and wrong pages among good ones, retried up to R times. */
-static void draw_faults(struct job_shape *j, int serial)
-{
-    char taken[JUDGE_MAX_N + 1] = {0};
-
-    j->n = serial || j->flavor != FLAVOR_PLAIN ? rnd(8, 12) : rnd(16, 30);
-    j->w = pool(3, 6);
-    j->delay_min = 20;
-    j->delay_max = 80;
-    j->retries = rnd(1, 2);
-    j->timeout_ms = rnd(500, 600); /* a good page (at most 80 ms) never comes near it */
-    pick_ids(j->fail_ids, j->n, j->n / 6 + 1, taken);
-    pick_ids(j->cut_ids, j->n, j->n / 8 + 1, taken);
-    pick_ids(j->stall_ids, j->n, serial ? 1 : rnd(1, 2), taken);
-    pick_ids(j->wrong_ids, j->n, rnd(1, 2), taken);
-    describe(j,
-             "%d requests on %d workers, --retries %d, --timeout-ms %ld; ids %s answer 500, %s are "
-             "cut short, %s never answer, %s get another id's page",
-             j->n, j->w, j->retries, j->timeout_ms, j->fail_ids, j->cut_ids, j->stall_ids,
-             j->wrong_ids);
-}
-
-/* Some pages fast, some never answered: each stalled one must fail after
- * its own --timeout-ms while the fast ones go on and succeed. */
-static void draw_timeout(struct job_shape *j, int serial)
-{
-    char taken[JUDGE_MAX_N + 1] = {0};
-
-    int small = serial || j->flavor != FLAVOR_PLAIN; /* the sanitizers only see the paths */
-
-    /* fast pages far inside the timeout (a loaded machine may hold the
-     * server up a while), and enough of them to keep the loop busy long
-     * after the stalled ones should have been given up */
-    j->n = small ? rnd(5, 7) : rnd(28, 36);
-    j->w = pool(3, 4);
-    j->delay_min = 50;
-    j->delay_max = 150;
-    j->timeout_ms = rnd(700, 900);
-    /* stalled early, so a timer that restarts with every finished transfer
-     * (a loop's idle timer) keeps them waiting long after --timeout-ms */
-    pick_ids(j->stall_ids, small ? 3 : j->w + 2, small ? 2 : rnd(2, 3), taken);
-    describe(j,
-             "%d requests on %d workers, --timeout-ms %ld; ids %s never answer in time, the "
-             "others within %ld-%ld ms",
-             j->n, j->w, j->timeout_ms, j->stall_ids, j->delay_min, j->delay_max);
-}
-
-static void draw_plain(struct job_shape *j, int serial)
-{
-    const char *name = j->name + (j->flavor == FLAVOR_PLAIN ? 0 : 5);
-    char taken[JUDGE_MAX_N + 1] = {0};
-
-    j->timeout_ms = 10000;
-    j->delay_min = j->delay_max = rnd(40, 80);
-    if (strcmp(name, "regular") == 0) {
-        j->w = pool(4, 10);
-        j->n = serial ? rnd(5, 9) : j->w * rnd(2, 3);
-        describe(j, "%d requests on %d workers, %ld ms each", j->n, j->w, j->delay_min);
-    } else if (strcmp(name, "twice") == 0 || strcmp(name, "caller") == 0) {
-        j->n = rnd(5, 10), j->w = pool(2, 4);
-        describe(j, "%d requests on %d workers, %ld ms each%s", j->n, j->w, j->delay_min,
-                 name[0] == 't' ? ", crawl_run called twice in one process"
-                                : ", the caller has a child of its own");
-    } else if (strcmp(name, "ragged") == 0) {
-        j->w = pool(3, 7);
-        j->n = serial ? rnd(5, 8) : j->w * rnd(2, 4) + rnd(1, j->w - 1);
-        describe(j, "%d requests on %d workers (N not a multiple of W), %ld ms each", j->n, j->w,
-                 j->delay_min);
-    } else if (strcmp(name, "one_worker") == 0) {
-        j->n = rnd(3, 6), j->w = 1;
-        describe(j, "%d requests on 1 worker", j->n);
-    } else if (strcmp(name, "more_workers") == 0) {
-        j->n = rnd(3, 6), j->w = j->n + rnd(1, 5);
-        j->delay_min = j->delay_max = rnd(100, 150); /* every worker has forked by then */
-        j->w += even_pools && j->w % 2;              /* still more than N once split in two */
-        describe(j, "%d requests on %d workers (W > N)", j->n, j->w);
-    } else if (strcmp(name, "single") == 0) {
-        j->n = 1, j->w = pool(2, 6);
-        describe(j, "1 request on %d workers", j->w);
-    } else if (strcmp(name, "empty") == 0) {
-        j->n = 0, j->w = 4;
-        describe(j, "0 requests");
-    } else if (strcmp(name, "uneven") == 0) {
-        j->n = rnd(20, 28), j->w = pool(3, 5), j->delay_min = 50, j->delay_max = 600;
-        j->skip = serial;
-        describe(j, "%d requests on %d workers, each id delayed differently (50-600 ms)", j->n,
-                 j->w);
-    } else if (strcmp(name, "unlimited") == 0) {
-        j->n = rnd(30, 60), j->w = 0, j->delay_min = j->delay_max = 300;
-        describe(j, "%d requests with -w 0 (no limit), 300 ms each", j->n);
-    } else if (strcmp(name, "errors") == 0) {
-        j->n = serial ? rnd(7, 10) : rnd(11, 16), j->w = pool(3, 5);
-        pick_ids(j->fail_ids, j->n, serial ? 3 : j->w + rnd(1, 2), taken);
-        describe(j, "%d requests on %d workers; ids %s answer HTTP 500 (more than W)", j->n, j->w,
-                 j->fail_ids);
-    } else if (strcmp(name, "wrong") == 0) {
-        j->n = serial ? rnd(7, 10) : rnd(11, 16), j->w = pool(3, 5);
-        pick_ids(j->wrong_ids, j->n, rnd(1, 2), taken);
-        describe(j, "%d requests on %d workers; ids %s are answered with another id's page", j->n,
-                 j->w, j->wrong_ids);
-    } else if (strcmp(name, "refused") == 0) {
-        j->n = serial ? 4 : rnd(6, 10), j->w = pool(3, 5), j->refused = 1;
-        describe(j, "%d requests on %d workers, nothing listening", j->n, j->w);
-    } else if (strcmp(name, "contention") == 0) {
-        /* under the hooks' cap of 256 threads, so a thread per request
-         * loses the limit check here, not every id past the cap */
-        j->n = 200, j->w = pool(12, 20), j->delay_min = 0, j->delay_max = 2, j->skip = serial;
-        describe(j, "200 requests on %d workers, answered at once (the claims collide)", j->w);
-    } else if (strcmp(name, "large") == 0) {
-        j->n = serial ? rnd(150, 250) : rnd(1000, 2000);
-        j->w = serial ? 1 : pool(65, 100), j->delay_min = serial ? 1 : 20;
-        j->delay_max = serial ? 3 : 60;
-        describe(j, "%d requests on %d workers, %ld-%ld ms each (a class-sized job)", j->n, j->w,
-                 j->delay_min, j->delay_max);
-    }
-}
-
-/* Every job's shape for this model, from the grading's seed. */
-static void jobs_draw(struct judge *jd)
-{
-    int serial = !jd->model->pool;
-
-    jd->njobs = NJOBS;
-    even_pools = jd->model->forks && jd->model->event_loop;
-    for (size_t k = 0; k < NJOBS; k++) {
-        struct job_shape *j = &jd->jobs[k];
-        const char *name = BASE[k].name;
-
-        *j = BASE[k];
-        rng_state = dplan_hash(jd->seed, k + 1); /* one job's shape does not move another's */
-        if (strstr(name, "faults"))
-            draw_faults(j, serial);
-        else if (strstr(name, "timeout"))
-            draw_timeout(j, serial);
-        else
-            draw_plain(j, serial);
-        if (strcmp(name, "twice") == 0)
-            j->env = "JUDGE_TWICE=1";
-        else if (strcmp(name, "caller") == 0)
-            j->env = "JUDGE_CALLER=1";
-        if (j->flavor != FLAVOR_PLAIN)
-            snprintf(j->what + strlen(j->what), sizeof j->what - strlen(j->what), ", %s build",
-                     j->flavor == FLAVOR_ASAN ? "AddressSanitizer" : "ThreadSanitizer");
-    }
-}
-
-/* Does this job apply to this model? */
-static int job_applies(const struct job_shape *j, const struct model_spec *m)
-{
-    if (j->skip)
-        return 0;
-    if (strcmp(j->name, "unlimited") == 0)
-        return m->event_loop;
-    if (j->flavor == FLAVOR_TSAN)
-        return m->threads;
-    return 1;
-}
-
-/* ---- the checks: which jobs each looks at, and its judgement ---- */
-
-/* A lenient check looks past a job that crashed or hung (its own check
- * already failed there) and judges the jobs that finished; it fails only
- * when none did. So one mistake costs the points of its own checks. */
-static const struct check CHECKS[] = {
-    {"results", "regular,ragged,contention,large", 0, judge_results},
-    {"parallel", "regular,ragged", 0, judge_parallel},
-    {"limit", "regular,ragged,one_worker,more_workers,uneven,contention,errors,large", 1,
-     judge_limit},
-    {"unlimited", "unlimited", 0, judge_unlimited},
-    {"uneven", "uneven", 0, judge_uneven},
-    {"http_errors", "errors", 0, judge_http_errors},
-    {"wrong_body", "wrong", 0, judge_wrong_body},
-    {"refused", "refused", 0, judge_refused},
-    {"timeout", "timeout", 0, judge_timeout},
-    {"empty", "empty", 0, judge_empty},
-    {"single", "single", 0, judge_single},
-    {"one_worker", "one_worker", 0, judge_one_worker},
-    {"more_workers", "more_workers", 0, judge_more_workers},
-    {"threads_joined", HYGIENE_JOBS, 1, judge_threads_joined},
-    {"children_reaped", HYGIENE_JOBS, 1, judge_children_reaped},
-    {"fds_closed", HYGIENE_JOBS, 1, judge_fds_closed},
-    {"easy_handles", HYGIENE_JOBS, 1, judge_easy_handles},
-    {"cpu", "uneven,regular,faults", 1, judge_cpu},
-    {"exclusion", "contention,regular,ragged,large", 1, judge_exclusion},
-    {"memory", "asan_regular,asan_faults,asan_timeout", 1, judge_sanitizer},
-    {"race", "tsan_regular,tsan_ragged,tsan_faults", 1, judge_sanitizer},
-    {"retries", "faults", 0, judge_retries},
-    {"no_idle", "regular,ragged,uneven,faults", 1, judge_no_idle},
-    {"second_run", "twice", 0, judge_second_run},
-    {"caller_state", "caller,regular,errors", 1, judge_caller_state},
-};
-#define NCHECKS (sizeof CHECKS / sizeof CHECKS[0])
-
-static const char *not_applicable(const struct check *c, const struct model_spec *m)
-{
-    if (strcmp(c->name, "parallel") == 0 && !m->pool)
-        return "a serial model has no parallelism to check";
-    if (strcmp(c->name, "unlimited") == 0 && !m->event_loop)
-        return "only an event loop takes -w 0";
-    if (strcmp(c->name, "uneven") == 0 && !m->pool)
-        return "a serial model has no schedule to check";
-    if (strcmp(c->name, "race") == 0 && !m->threads)
-        return "ThreadSanitizer checks the threaded model";
-    if (strcmp(c->name, "exclusion") == 0 && !m->forks)
-        return "exclusion across processes: the forked models";
+    for (size_t k = 0; k < NJOB_KINDS; k++)
+        if (strcmp(JOB_KINDS[k].name, name) == 0)
+            return &JOB_KINDS[k];
     return NULL;
 }
 
-static int list_has(const char *list, const char *name)
+/* --list: what grade.sh needs of the registry, one item a line:
+ *   FLAVOR KEY FLAGS...     a build and its compiler flags
+ *   WRAPS NAME...           the calls hooks.c stands in for (ld --wrap)
+ *   CHECK NAME KEY[,KEY]    a check and the builds its jobs run in
+ *   JOB NAME KEY            a kind of job and its build */
+static void list_registry(void)
 {
-    size_t len = strlen(name);
+    for (int f = 0; f < FLAVOR_COUNT; f++)
+        printf("FLAVOR %s %s\n", FLAVORS[f].key, FLAVORS[f].flags);
+    printf("WRAPS %s\n", GRADED_WRAPS);
+    for (size_t c = 0; c < NCHECKS; c++) {
+        int uses[FLAVOR_COUNT] = {0}, shown = 0;
 
-    for (const char *p = list; (p = strstr(p, name)) != NULL; p += len) {
-        if ((p == list || p[-1] == ',') && (p[len] == ',' || p[len] == '\0'))
-            return 1;
+        for (size_t k = 0; k < NJOB_KINDS; k++)
+            if (list_has(CHECKS[c].jobs, JOB_KINDS[k].name))
+                uses[JOB_KINDS[k].flavor] = 1;
+        printf("CHECK %s ", CHECKS[c].name);
+        for (int f = 0; f < FLAVOR_COUNT; f++)
+            if (uses[f])
+                printf("%s%s", shown++ ? "," : "", FLAVORS[f].key);
+        printf("\n");
+    }
+    for (size_t k = 0; k < NJOB_KINDS; k++)
+        printf("JOB %s %s\n", JOB_KINDS[k].name, FLAVORS[JOB_KINDS[k].flavor].key);
+}
+
+/* Every check names jobs the registry has: a typo there would make a
+ * check judge nothing. 0, or -1 (said on stderr). */
+static int registry_ok(void)
+{
+    for (size_t c = 0; c < NCHECKS; c++) {
+        const char *p = CHECKS[c].jobs;
+
+        while (*p) {
+            size_t len = strcspn(p, ",");
+            char name[64];
+
+            snprintf(name, sizeof name, "%.*s", (int)len, p);
+            if (!job_kind_find(name)) {
+                fprintf(stderr, "grade-judge: the check %s names no job %s\n", CHECKS[c].name,
+                        name);
+                return -1;
+            }
+            p += len + (p[len] == ',');
+        }
     }
     return 0;
 }
@@ -357,10 +153,13 @@ static void help(void)
            "                   [--plain BIN] [--asan BIN] [--tsan BIN]\n"
            "                   [--sandbox auto|require|off] [--seed N] [--reference BIN]\n"
            "                   [--verbose] CHECK...\n"
+           "       grade-judge --list\n"
            "Run a graded binary on the jobs the CHECKs need, each in a sandbox against\n"
            "its own delay-server, and print CHECK <name> PASS|FAIL <why>|SKIP <why>.\n"
            "The jobs' shapes are drawn from --seed (default: a random one), printed\n"
-           "first as SEED N, so a grading can be replayed.\n"
+           "first as SEED N, so a grading can be replayed. --list prints the builds\n"
+           "(FLAVOR KEY FLAGS), the wrapped calls (WRAPS), the checks with the builds\n"
+           "they need (CHECK NAME KEYS) and the jobs (JOB NAME KEY), and exits.\n"
            "Exit status: 0 the checks ran (whatever their verdicts), 2 bad usage,\n"
            "3 the judge itself could not work (no server, no work folder).\n");
 }
@@ -393,6 +192,7 @@ static int parse_args(int argc, char **argv, struct judge *jd)
         {"verbose", no_argument, NULL, 'v'},
         {"seed", required_argument, NULL, 'S'},
         {"reference", required_argument, NULL, 'R'},
+        {"list", no_argument, NULL, 'l'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -447,6 +247,9 @@ static int parse_args(int argc, char **argv, struct judge *jd)
         }
         case 'h':
             help();
+            exit(0);
+        case 'l':
+            list_registry();
             exit(0);
         default:
             return usage("unknown option or missing value");
@@ -566,7 +369,7 @@ static void show_context(const struct judge *jd, const struct obs *o)
 static void run_check(struct judge *jd, const char *name)
 {
     const struct check *c = check_find(name);
-    const char *skip = c ? not_applicable(c, jd->model) : NULL;
+    const char *skip = c && !model_has(jd->model, c->needs) ? c->skip : NULL;
     struct verdict v = {.pass = 1};
     const struct obs *last = NULL;
     int judged = 0;
@@ -579,7 +382,7 @@ static void run_check(struct judge *jd, const char *name)
         printf("CHECK %s SKIP %s\n", name, skip);
         return;
     }
-    for (size_t k = 0; k < NJOBS && v.pass; k++) {
+    for (size_t k = 0; k < jd->njobs && v.pass; k++) {
         const struct job_shape *j = &jd->jobs[k];
         struct obs *o;
 
@@ -591,7 +394,7 @@ static void run_check(struct judge *jd, const char *name)
         if (c->lenient && !job_finished(o))
             continue;
         judged++;
-        if (c->judge == judge_cpu)
+        if (c->reference)
             o->ref = observe_reference(jd, j);
         c->judge(jd, o, &v);
         if (!v.pass)
@@ -648,13 +451,15 @@ int main(int argc, char **argv)
     struct sigaction sa = {.sa_handler = on_signal};
     int rc;
 
-    jd.obs = calloc(NJOBS, sizeof *jd.obs);
-    jd.jobs = calloc(NJOBS, sizeof *jd.jobs);
-    jd.ref_obs = calloc(NJOBS, sizeof *jd.ref_obs);
+    jd.obs = calloc(NJOB_KINDS, sizeof *jd.obs);
+    jd.jobs = calloc(NJOB_KINDS, sizeof *jd.jobs);
+    jd.ref_obs = calloc(NJOB_KINDS, sizeof *jd.ref_obs);
     if (!jd.obs || !jd.jobs || !jd.ref_obs) {
         fprintf(stderr, "grade-judge: out of memory\n");
         return 3;
     }
+    if (registry_ok() != 0)
+        return 3;
     if ((rc = parse_args(argc, argv, &jd)) != 0)
         return rc;
     /* A random seed by default: every grading meets shapes of its own. */

@@ -1,9 +1,21 @@
 /* SPDX-License-Identifier: MIT */
-/* judge.h -- what the judge's files share: judge.c (checks to run, the
- * command line), run.c (one job in a sandbox against its own server) and
- * checks.c (each check's judgement of what was observed). */
+/* judge.h -- what the judge's files share: the model, a job's shape, what
+ * was observed while it ran, a check and its verdict, and the registry of
+ * both (registry.c). Each concern has its file:
+ *   judge.c       the command line, which jobs each check needs, verdicts
+ *   registry.c    every check and every kind of job: one entry each
+ *   jobs.c        a job's shape, drawn from the grading's seed
+ *   job.c         running one job: sandbox, server, channel, observer
+ *   sandbox.c     bubblewrap's command line, limits, the throw-away uid
+ *   observer.c    the process from outside: /proc, the sanitizers' logs
+ *   server.c      the judge's own delay-server: started, read, stopped
+ *   channel_reader.c  the judge's end of the channel (channel.h)
+ *   checks.c, schedule.c, hygiene.c   the checks' judgements
+ *   util.c        the clock, argument vectors, /proc folders */
 #ifndef JUDGE_H
 #define JUDGE_H
+
+#include "channel.h"
 
 #include <stddef.h>
 #include <sys/types.h>
@@ -14,24 +26,61 @@
 #define JUDGE_MAX_N      3000 /* requests in the largest job */
 #define JUDGE_IDS_MAX    200  /* a list of ids for the server, "3,5,7" */
 #define JUDGE_MAX_KIDS   8    /* the caller's own children, remembered */
-#define HYGIENE_JOBS                                                                               \
-    "regular,ragged,one_worker,more_workers,single,empty,uneven,unlimited,errors,wrong,refused,"   \
-    "timeout,contention,large,faults,twice"
+#define JUDGE_SLACK_S    1.0  /* added to every time bound: a loaded 2-core machine */
 
+/* The builds a submission is linked in (tests/judge.cmake makes the
+ * driver's library of each; grade.sh asks the judge for their flags). */
 enum flavor { FLAVOR_PLAIN, FLAVOR_ASAN, FLAVOR_TSAN, FLAVOR_COUNT };
+
+const char *flavor_name(enum flavor f); /* for reasons: "AddressSanitizer" */
+const char *flavor_key(enum flavor f);  /* for the command line: "asan" */
+
+/* What a model runs on, from its means in models.conf. */
+enum model_trait {
+    MODEL_POOL = 1,    /* has W workers (everything but serial) */
+    MODEL_THREADS = 2, /* runs threads: ThreadSanitizer applies */
+    MODEL_FORKS = 4,   /* forks workers: exclusion across processes applies */
+    MODEL_LOOP = 8,    /* an event loop: takes -w 0 for "no limit" */
+};
 
 /* What the judge must know of a model to choose its jobs and bounds. */
 struct model_spec {
     const char *name;
-    int pool;       /* has W workers (everything but serial) */
-    int threads;    /* runs threads: ThreadSanitizer applies */
-    int forks;      /* forks workers: exclusion across processes applies */
-    int event_loop; /* takes -w 0 for "no limit" */
+    int pool, threads, forks, event_loop; /* the traits above, one by one */
 };
 
-/* One job, its shape drawn from the grading's seed (judge.c). */
-struct job_shape {
+int model_has(const struct model_spec *m, unsigned traits); /* every one of traits */
+
+/* How the hooks (hooks.c) stand in for the program's caller in a job. */
+enum caller_hook {
+    HOOK_NONE,
+    HOOK_TWICE,  /* crawl_run called twice in one process */
+    HOOK_CALLER, /* the caller has children of its own */
+};
+
+struct job_shape;
+
+/* What a job's shape is drawn with (jobs.c). */
+struct draw {
+    unsigned long long rng; /* the job's own stream, from the grading's seed */
+    int serial;             /* the model has no pool: fewer requests */
+    int even_pools;         /* hybrid: W is split between two processes */
+};
+
+/* A kind of job: one entry of the registry (registry.c). */
+struct job_kind {
     const char *name;
+    enum flavor flavor;
+    void (*draw)(struct job_shape *j, struct draw *d);
+    enum caller_hook hook;
+    unsigned needs; /* model traits it needs (0: every model) */
+    int wakeups;    /* its threads' wake-ups are followed all along (the cpu check) */
+};
+
+/* One job, its shape drawn from the grading's seed (jobs.c). */
+struct job_shape {
+    const struct job_kind *kind;
+    const char *name; /* kind->name */
     enum flavor flavor;
     int n, w;                      /* drawn for this model (serial: fewer requests) */
     long delay_min, delay_max;     /* ms; uneven when they differ (seeded per id) */
@@ -42,7 +91,6 @@ struct job_shape {
     char stall_ids[JUDGE_IDS_MAX]; /* never answered: each attempt times out */
     char cut_ids[JUDGE_IDS_MAX];   /* half a page, then the connection closes */
     int refused;                   /* no server: every connection refused */
-    const char *env;               /* one more NAME=VALUE for the hooks, or NULL */
     int skip;                      /* not run for this model */
     char what[JUDGE_WHY_MAX];      /* for reasons: the shape in words */
 };
@@ -54,15 +102,6 @@ struct srv_rec {
     char end;              /* 'a'nswered, 'c'ut, 'd'ropped, 'x' aborted by the client, 'o'pen */
     int status;            /* answered: its HTTP status */
     pid_t pid;             /* the process that connected (0: unknown) */
-};
-
-/* One row as the driver handed it over. */
-struct row {
-    int seen;
-    int id, worker, status;
-    long bytes;
-    double start_s, end_s;
-    char error[128];
 };
 
 /* Everything observed while one job ran. */
@@ -99,10 +138,10 @@ struct obs {
     int nfds_before, nfds_after;
     int fds_before[JUDGE_MAX_FDS], fds_after[JUDGE_MAX_FDS];
     int procs_left, zombies_left; /* other processes in the sandbox at "end" */
-    long calls[9];                /* judged_calls, in its order */
+    struct judged_calls calls;    /* the hooks' counts (channel.h) */
     int calls_seen;
-    struct row *rows; /* [n] */
-    int bad_rows;     /* lines that were not well-formed rows */
+    struct judged_row *rows; /* [n]: rows[i].slot is i + 1 once its record came */
+    int bad_rows;            /* lines that were not well-formed rows */
     /* the server, from its own counters */
     int server_ok;
     long peak, in_flight, requests, aborted, fetched_other, fetched_max;
@@ -117,18 +156,6 @@ struct obs {
     /* context only */
     char output[JUDGE_OUTPUT_MAX];
     size_t output_len;
-};
-
-enum {
-    CALL_EASY_INITS,
-    CALL_EASY_CLEANUPS,
-    CALL_THREADS, /* pthread_create calls, refused ones included */
-    CALL_JOINS,
-    CALL_FORKS,
-    CALL_PRIVATE,
-    CALL_STARTED, /* threads really started */
-    CALL_DETACHED,
-    CALL_SANITIZER /* sanitizer reports, counted as they were made */
 };
 
 struct judge {
@@ -160,12 +187,25 @@ struct verdict {
     const struct obs *where;
 };
 
+typedef void judge_fn(const struct judge *jd, const struct obs *o, struct verdict *v);
+
+/* A check: one entry of the registry (registry.c). */
 struct check {
     const char *name;
     const char *jobs; /* comma list of job names */
     int lenient;      /* skips jobs that did not finish */
-    void (*judge)(const struct judge *jd, const struct obs *o, struct verdict *v);
+    unsigned needs;   /* model traits it needs (0: every model) ... */
+    const char *skip; /* ... and the reason it is skipped without them */
+    int reference;    /* also runs the suite's own model on its jobs (a yardstick) */
+    judge_fn *judge;
 };
+
+/* registry.c */
+extern const struct check CHECKS[];
+extern const size_t NCHECKS;
+extern const struct job_kind JOB_KINDS[];
+extern const size_t NJOB_KINDS;
+int list_has(const char *list, const char *name); /* "a,b,c" holds name */
 
 /* Requests the server saw begin after the program said crawl_run returned. */
 static inline long late_requests(const struct obs *o)
@@ -177,44 +217,74 @@ static inline long late_requests(const struct obs *o)
                : 0;
 }
 
-/* run.c */
-const char *flavor_name(enum flavor f);
-int sandbox_choose(struct judge *jd);
+/* util.c */
+double now_s(void);
+struct vec {
+    char *items[96];
+    int n;
+    char store[8192];
+    size_t used;
+};
+void vec_add(struct vec *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void broken(struct obs *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int list_dir_ints(const char *path, int *out, int max);
+
+/* jobs.c */
+void jobs_draw(struct judge *jd);
+int job_applies(const struct job_shape *j, const struct model_spec *m);
+void draw_regular(struct job_shape *j, struct draw *d);
+void draw_ragged(struct job_shape *j, struct draw *d);
+void draw_one_worker(struct job_shape *j, struct draw *d);
+void draw_more_workers(struct job_shape *j, struct draw *d);
+void draw_single(struct job_shape *j, struct draw *d);
+void draw_empty(struct job_shape *j, struct draw *d);
+void draw_uneven(struct job_shape *j, struct draw *d);
+void draw_unlimited(struct job_shape *j, struct draw *d);
+void draw_errors(struct job_shape *j, struct draw *d);
+void draw_wrong(struct job_shape *j, struct draw *d);
+void draw_refused(struct job_shape *j, struct draw *d);
+void draw_timeout(struct job_shape *j, struct draw *d);
+void draw_contention(struct job_shape *j, struct draw *d);
+void draw_large(struct job_shape *j, struct draw *d);
+void draw_faults(struct job_shape *j, struct draw *d);
+void draw_twice(struct job_shape *j, struct draw *d);
+void draw_caller(struct job_shape *j, struct draw *d);
+
+/* job.c */
 void job_run(struct judge *jd, const struct job_shape *j, struct obs *o);
-void job_kill_sandbox(struct judge *jd); /* async-signal-safe */
-void job_kill_all(struct judge *jd);     /* async-signal-safe */
 void obs_free(struct obs *o);
 
-/* checks.c */
+/* sandbox.c (the signal handler's part: async-signal-safe) */
+int sandbox_choose(struct judge *jd);
+void job_kill_sandbox(struct judge *jd);
+void job_kill_all(struct judge *jd);
+
+/* schedule.c: ideal and fixed schedules of a list of delays */
 long uneven_seed(long first, int n, int w, int procs, long min_ms, long max_ms);
 double greedy_s(const long *delays_ms, int n, int w);
+
+/* checks.c: what several checks share */
 int in_list(const char *list, int id);
-void judge_results(const struct judge *jd, const struct obs *o, struct verdict *v);
-void judge_parallel(const struct judge *jd, const struct obs *o, struct verdict *v);
-void judge_limit(const struct judge *jd, const struct obs *o, struct verdict *v);
-void judge_unlimited(const struct judge *jd, const struct obs *o, struct verdict *v);
-void judge_uneven(const struct judge *jd, const struct obs *o, struct verdict *v);
-void judge_http_errors(const struct judge *jd, const struct obs *o, struct verdict *v);
-void judge_wrong_body(const struct judge *jd, const struct obs *o, struct verdict *v);
-void judge_refused(const struct judge *jd, const struct obs *o, struct verdict *v);
-void judge_timeout(const struct judge *jd, const struct obs *o, struct verdict *v);
-void judge_empty(const struct judge *jd, const struct obs *o, struct verdict *v);
-void judge_single(const struct judge *jd, const struct obs *o, struct verdict *v);
-void judge_one_worker(const struct judge *jd, const struct obs *o, struct verdict *v);
-void judge_more_workers(const struct judge *jd, const struct obs *o, struct verdict *v);
+int workers(const struct obs *o); /* W as run: N when unlimited or more than N */
+void fail(struct verdict *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int ran(const struct obs *o, struct verdict *v);   /* ran to its end; else fails, and why */
+int ended(const struct obs *o, struct verdict *v); /* reached "end"; else fails */
+int row_ok(const struct judged_row *r);
+void rows_in_place(const struct obs *o, struct verdict *v);
+void rows_ok(const struct obs *o, struct verdict *v, const char *fail_ids, const char *wrong_ids);
+void fetched_beyond(const struct obs *o, struct verdict *v);
+double server_span(const struct obs *o);
 /* Timed out while the server was still answering its pages to the end:
  * too slow for the job (one at a time on a large one), not stuck. */
 int still_working(const struct obs *o);
-void judge_threads_joined(const struct judge *jd, const struct obs *o, struct verdict *v);
-void judge_children_reaped(const struct judge *jd, const struct obs *o, struct verdict *v);
-void judge_fds_closed(const struct judge *jd, const struct obs *o, struct verdict *v);
-void judge_easy_handles(const struct judge *jd, const struct obs *o, struct verdict *v);
-void judge_cpu(const struct judge *jd, const struct obs *o, struct verdict *v);
-void judge_exclusion(const struct judge *jd, const struct obs *o, struct verdict *v);
-void judge_sanitizer(const struct judge *jd, const struct obs *o, struct verdict *v);
-void judge_retries(const struct judge *jd, const struct obs *o, struct verdict *v);
-void judge_no_idle(const struct judge *jd, const struct obs *o, struct verdict *v);
-void judge_second_run(const struct judge *jd, const struct obs *o, struct verdict *v);
-void judge_caller_state(const struct judge *jd, const struct obs *o, struct verdict *v);
+
+/* the judgements: checks.c (results, limits, failures), schedule.c (the
+ * schedule: uneven, retries, no_idle), hygiene.c (what crawl_run leaves) */
+judge_fn judge_results, judge_parallel, judge_limit, judge_unlimited, judge_http_errors,
+    judge_wrong_body, judge_refused, judge_timeout, judge_empty, judge_single, judge_one_worker,
+    judge_more_workers, judge_exclusion, judge_second_run;
+judge_fn judge_uneven, judge_retries, judge_no_idle;
+judge_fn judge_threads_joined, judge_children_reaped, judge_fds_closed, judge_easy_handles,
+    judge_cpu, judge_sanitizer, judge_caller_state;
 
 #endif

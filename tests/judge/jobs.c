@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: MIT */
+/* jobs.c -- a job's shape, drawn from the grading's seed: N, W, the
+ * delays, which ids fail and how. Every grading draws new shapes (and
+ * prints its seed, so a grading can be replayed with --seed); the bounds
+ * keep each shape irregular (N not a multiple of W, W = 1, W > N, more
+ * failures than workers) and a whole grading under ~30 s. One draw_KIND a
+ * kind of job; the kinds themselves are in the registry (registry.c). */
+#include "judge.h"
+
+#include "delay_plan.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+/* ---- drawing ---- */
+
+/* A whole number in [lo, hi], from the grading's seed. */
+static int rnd(struct draw *d, int lo, int hi)
+{
+    return hi <= lo ? lo : lo + (int)(dplan_mix(d->rng++) % (uint64_t)(hi - lo + 1));
+}
+
+/* A pool's size in [lo, hi]; even where two processes share it. */
+static int pool(struct draw *d, int lo, int hi)
+{
+    int w = rnd(d, lo, hi);
+
+    return d->even_pools && w > 2 ? w - w % 2 : w;
+}
+
+/* count distinct ids of 1..n, none already in taken[], as "3,9,4" (and
+ * marked in taken[]). */
+static void pick_ids(struct draw *d, char *out, int n, int count, char *taken)
+{
+    size_t len = 0;
+
+    out[0] = '\0';
+    for (int k = 0, tries = 0; k < count && tries < 1000; tries++) {
+        int id = rnd(d, 1, n);
+
+        if (taken[id] || len + 12 > JUDGE_IDS_MAX)
+            continue;
+        taken[id] = 1;
+        len += (size_t)snprintf(out + len, JUDGE_IDS_MAX - len, "%s%d", len ? "," : "", id);
+        k++;
+    }
+}
+
+static void describe(struct job_shape *j, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void describe(struct job_shape *j, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(j->what, sizeof j->what, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- the shapes, one a kind of job ---- */
+
+/* The jobs' shared start: no timeout to speak of, one delay for every id. */
+static void plain(struct job_shape *j, struct draw *d)
+{
+    j->timeout_ms = 10000;
+    j->delay_min = j->delay_max = rnd(d, 40, 80);
+}
+
+void draw_regular(struct job_shape *j, struct draw *d)
+{
+    plain(j, d);
+    j->w = pool(d, 4, 10);
+    j->n = d->serial ? rnd(d, 5, 9) : j->w * rnd(d, 2, 3);
+    describe(j, "%d requests on %d workers, %ld ms each", j->n, j->w, j->delay_min);
+}
+
+void draw_twice(struct job_shape *j, struct draw *d)
+{
+    plain(j, d);
+    j->n = rnd(d, 5, 10), j->w = pool(d, 2, 4);
+    describe(j, "%d requests on %d workers, %ld ms each, crawl_run called twice in one process",
+             j->n, j->w, j->delay_min);
+}
+
+void draw_caller(struct job_shape *j, struct draw *d)
+{
+    plain(j, d);
+    j->n = rnd(d, 5, 10), j->w = pool(d, 2, 4);
+    describe(j, "%d requests on %d workers, %ld ms each, the caller has a child of its own", j->n,
+             j->w, j->delay_min);
+}
+
+void draw_ragged(struct job_shape *j, struct draw *d)
+{
+    plain(j, d);
+    j->w = pool(d, 3, 7);
+    j->n = d->serial ? rnd(d, 5, 8) : j->w * rnd(d, 2, 4) + rnd(d, 1, j->w - 1);
+    describe(j, "%d requests on %d workers (N not a multiple of W), %ld ms each", j->n, j->w,
+             j->delay_min);
+}
+
+void draw_one_worker(struct job_shape *j, struct draw *d)
+{
+    plain(j, d);
+    j->n = rnd(d, 3, 6), j->w = 1;
+    describe(j, "%d requests on 1 worker", j->n);
+}
+
+void draw_more_workers(struct job_shape *j, struct draw *d)
+{
+    plain(j, d);
+    j->n = rnd(d, 3, 6), j->w = j->n + rnd(d, 1, 5);
+    j->delay_min = j->delay_max = rnd(d, 100, 150); /* every worker has forked by then */
+    j->w += d->even_pools && j->w % 2;              /* still more than N once split in two */
+    describe(j, "%d requests on %d workers (W > N)", j->n, j->w);
+}
+
+void draw_single(struct job_shape *j, struct draw *d)
+{
+    plain(j, d);
+    j->n = 1, j->w = pool(d, 2, 6);
+    describe(j, "1 request on %d workers", j->w);
+}
+
+void draw_empty(struct job_shape *j, struct draw *d)
+{
+    plain(j, d);
+    j->n = 0, j->w = 4;
+    describe(j, "0 requests");
+}
+
+void draw_uneven(struct job_shape *j, struct draw *d)
+{
+    plain(j, d);
+    j->n = rnd(d, 20, 28), j->w = pool(d, 3, 5), j->delay_min = 50, j->delay_max = 600;
+    j->skip = d->serial;
+    describe(j, "%d requests on %d workers, each id delayed differently (50-600 ms)", j->n, j->w);
+}
+
+void draw_unlimited(struct job_shape *j, struct draw *d)
+{
+    plain(j, d);
+    j->n = rnd(d, 30, 60), j->w = 0, j->delay_min = j->delay_max = 300;
+    describe(j, "%d requests with -w 0 (no limit), 300 ms each", j->n);
+}
+
+void draw_errors(struct job_shape *j, struct draw *d)
+{
+    char taken[JUDGE_MAX_N + 1] = {0};
+
+    plain(j, d);
+    j->n = d->serial ? rnd(d, 7, 10) : rnd(d, 11, 16), j->w = pool(d, 3, 5);
+    pick_ids(d, j->fail_ids, j->n, d->serial ? 3 : j->w + rnd(d, 1, 2), taken);
+    describe(j, "%d requests on %d workers; ids %s answer HTTP 500 (more than W)", j->n, j->w,
+             j->fail_ids);
+}
+
+void draw_wrong(struct job_shape *j, struct draw *d)
+{
+    char taken[JUDGE_MAX_N + 1] = {0};
+
+    plain(j, d);
+    j->n = d->serial ? rnd(d, 7, 10) : rnd(d, 11, 16), j->w = pool(d, 3, 5);
+    pick_ids(d, j->wrong_ids, j->n, rnd(d, 1, 2), taken);
+    describe(j, "%d requests on %d workers; ids %s are answered with another id's page", j->n, j->w,
+             j->wrong_ids);
+}
+
+void draw_refused(struct job_shape *j, struct draw *d)
+{
+    plain(j, d);
+    j->n = d->serial ? 4 : rnd(d, 6, 10), j->w = pool(d, 3, 5), j->refused = 1;
+    describe(j, "%d requests on %d workers, nothing listening", j->n, j->w);
+}
+
+void draw_contention(struct job_shape *j, struct draw *d)
+{
+    plain(j, d);
+    /* under the hooks' cap of 256 threads, so a thread per request
+     * loses the limit check here, not every id past the cap */
+    j->n = 200, j->w = pool(d, 12, 20), j->delay_min = 0, j->delay_max = 2, j->skip = d->serial;
+    describe(j, "200 requests on %d workers, answered at once (the claims collide)", j->w);
+}
+
+void draw_large(struct job_shape *j, struct draw *d)
+{
+    plain(j, d);
+    j->n = d->serial ? rnd(d, 150, 250) : rnd(d, 1000, 2000);
+    j->w = d->serial ? 1 : pool(d, 65, 100), j->delay_min = d->serial ? 1 : 20;
+    j->delay_max = d->serial ? 3 : 60;
+    describe(j, "%d requests on %d workers, %ld-%ld ms each (a class-sized job)", j->n, j->w,
+             j->delay_min, j->delay_max);
+}
+
+/* A job with faults mixed in at random ids: 500s, cut transfers, stalls
+ * (timeouts) and wrong pages among good ones, retried up to R times. */
+void draw_faults(struct job_shape *j, struct draw *d)
+{
+    char taken[JUDGE_MAX_N + 1] = {0};
+
+    j->n = d->serial || j->flavor != FLAVOR_PLAIN ? rnd(d, 8, 12) : rnd(d, 16, 30);
+    j->w = pool(d, 3, 6);
+    j->delay_min = 20;
+    j->delay_max = 80;
+    j->retries = rnd(d, 1, 2);
+    j->timeout_ms = rnd(d, 500, 600); /* a good page (at most 80 ms) never comes near it */
+    pick_ids(d, j->fail_ids, j->n, j->n / 6 + 1, taken);
+    pick_ids(d, j->cut_ids, j->n, j->n / 8 + 1, taken);
+    pick_ids(d, j->stall_ids, j->n, d->serial ? 1 : rnd(d, 1, 2), taken);
+    pick_ids(d, j->wrong_ids, j->n, rnd(d, 1, 2), taken);
+    describe(j,
+             "%d requests on %d workers, --retries %d, --timeout-ms %ld; ids %s answer 500, %s are "
+             "cut short, %s never answer, %s get another id's page",
+             j->n, j->w, j->retries, j->timeout_ms, j->fail_ids, j->cut_ids, j->stall_ids,
+             j->wrong_ids);
+}
+
+/* Some pages fast, some never answered: each stalled one must fail after
+ * its own --timeout-ms while the fast ones go on and succeed. */
+void draw_timeout(struct job_shape *j, struct draw *d)
+{
+    char taken[JUDGE_MAX_N + 1] = {0};
+    int small = d->serial || j->flavor != FLAVOR_PLAIN; /* the sanitizers only see the paths */
+
+    /* fast pages far inside the timeout (a loaded machine may hold the
+     * server up a while), and enough of them to keep the loop busy long
+     * after the stalled ones should have been given up */
+    j->n = small ? rnd(d, 5, 7) : rnd(d, 28, 36);
+    j->w = pool(d, 3, 4);
+    j->delay_min = 50;
+    j->delay_max = 150;
+    j->timeout_ms = rnd(d, 700, 900);
+    /* stalled early, so a timer that restarts with every finished transfer
+     * (a loop's idle timer) keeps them waiting long after --timeout-ms */
+    pick_ids(d, j->stall_ids, small ? 3 : j->w + 2, small ? 2 : rnd(d, 2, 3), taken);
+    describe(j,
+             "%d requests on %d workers, --timeout-ms %ld; ids %s never answer in time, the "
+             "others within %ld-%ld ms",
+             j->n, j->w, j->timeout_ms, j->stall_ids, j->delay_min, j->delay_max);
+}
+
+/* ---- every job of a grading ---- */
+
+/* Every job's shape for this model, from the grading's seed: each job its
+ * own stream (one job's shape does not move another's). */
+void jobs_draw(struct judge *jd)
+{
+    jd->njobs = NJOB_KINDS;
+    for (size_t k = 0; k < NJOB_KINDS; k++) {
+        const struct job_kind *kind = &JOB_KINDS[k];
+        struct job_shape *j = &jd->jobs[k];
+        struct draw d = {.rng = dplan_hash(jd->seed, k + 1),
+                         .serial = !jd->model->pool,
+                         .even_pools = jd->model->forks && jd->model->event_loop};
+
+        *j = (struct job_shape){.kind = kind, .name = kind->name, .flavor = kind->flavor};
+        kind->draw(j, &d);
+        if (j->flavor != FLAVOR_PLAIN)
+            snprintf(j->what + strlen(j->what), sizeof j->what - strlen(j->what), ", %s build",
+                     flavor_name(j->flavor));
+    }
+}
+
+/* Does this job apply to this model? */
+int job_applies(const struct job_shape *j, const struct model_spec *m)
+{
+    return !j->skip && model_has(m, j->kind->needs);
+}

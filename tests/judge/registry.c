@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: MIT */
+/* registry.c -- every kind of job and every check the judge knows, one
+ * entry each; nothing else in the judge or in tests/grade.sh lists them
+ * (grade.sh asks `grade-judge --list`).
+ *
+ * A new job: write its draw_KIND in jobs.c (its shape from the seed), add
+ * its line to JOB_KINDS, and name it in the jobs of the checks that judge
+ * it. Its place in the table picks its random stream: add it at the end,
+ * so every other job keeps its shapes for a given seed.
+ *
+ * A new check: write its judge_NAME (checks.c, schedule.c or hygiene.c),
+ * add its line to CHECKS, and give it points per model in tests/rubric.conf
+ * (a check in no rubric line is never run). The build it runs in follows
+ * from its jobs. */
+#include "judge.h"
+
+#include <string.h>
+
+/* The kinds of job, in the order their shapes are drawn: name, build,
+ * shape, what the hooks do in the caller's place, the model traits it
+ * needs, and whether its threads' wake-ups are followed all along. */
+const struct job_kind JOB_KINDS[] = {
+    {"regular", FLAVOR_PLAIN, draw_regular, HOOK_NONE, 0, 1},
+    {"ragged", FLAVOR_PLAIN, draw_ragged, HOOK_NONE, 0, 0},
+    {"one_worker", FLAVOR_PLAIN, draw_one_worker, HOOK_NONE, 0, 0},
+    {"more_workers", FLAVOR_PLAIN, draw_more_workers, HOOK_NONE, 0, 0},
+    {"single", FLAVOR_PLAIN, draw_single, HOOK_NONE, 0, 0},
+    {"empty", FLAVOR_PLAIN, draw_empty, HOOK_NONE, 0, 0},
+    {"uneven", FLAVOR_PLAIN, draw_uneven, HOOK_NONE, 0, 1},
+    {"unlimited", FLAVOR_PLAIN, draw_unlimited, HOOK_NONE, MODEL_LOOP, 0},
+    {"errors", FLAVOR_PLAIN, draw_errors, HOOK_NONE, 0, 0},
+    {"wrong", FLAVOR_PLAIN, draw_wrong, HOOK_NONE, 0, 0},
+    {"refused", FLAVOR_PLAIN, draw_refused, HOOK_NONE, 0, 0},
+    {"timeout", FLAVOR_PLAIN, draw_timeout, HOOK_NONE, 0, 0},
+    {"contention", FLAVOR_PLAIN, draw_contention, HOOK_NONE, 0, 0},
+    {"large", FLAVOR_PLAIN, draw_large, HOOK_NONE, 0, 0},
+    {"faults", FLAVOR_PLAIN, draw_faults, HOOK_NONE, 0, 0},
+    {"twice", FLAVOR_PLAIN, draw_twice, HOOK_TWICE, 0, 0},
+    {"caller", FLAVOR_PLAIN, draw_caller, HOOK_CALLER, 0, 0},
+    {"asan_regular", FLAVOR_ASAN, draw_regular, HOOK_NONE, 0, 0},
+    {"asan_faults", FLAVOR_ASAN, draw_faults, HOOK_NONE, 0, 0},
+    {"asan_timeout", FLAVOR_ASAN, draw_timeout, HOOK_NONE, 0, 0},
+    {"tsan_regular", FLAVOR_TSAN, draw_regular, HOOK_NONE, MODEL_THREADS, 0},
+    {"tsan_ragged", FLAVOR_TSAN, draw_ragged, HOOK_NONE, MODEL_THREADS, 0},
+    {"tsan_faults", FLAVOR_TSAN, draw_faults, HOOK_NONE, MODEL_THREADS, 0},
+};
+const size_t NJOB_KINDS = sizeof JOB_KINDS / sizeof JOB_KINDS[0];
+
+/* What crawl_run leaves behind is looked at after every job of the plain
+ * build but the caller's (its own children are the caller's). */
+#define AFTER_EVERY_JOB                                                                            \
+    "regular,ragged,one_worker,more_workers,single,empty,uneven,unlimited,errors,wrong,refused,"   \
+    "timeout,contention,large,faults,twice"
+
+/* The checks. A lenient one looks past a job that crashed or hung (its own
+ * check already failed there) and judges the jobs that finished; it fails
+ * only when none did. So one mistake costs the points of its own checks. */
+const struct check CHECKS[] = {
+    {.name = "results", .jobs = "regular,ragged,contention,large", .judge = judge_results},
+    {.name = "parallel",
+     .jobs = "regular,ragged",
+     .needs = MODEL_POOL,
+     .skip = "a serial model has no parallelism to check",
+     .judge = judge_parallel},
+    {.name = "limit",
+     .jobs = "regular,ragged,one_worker,more_workers,uneven,contention,errors,large",
+     .lenient = 1,
+     .judge = judge_limit},
+    {.name = "unlimited",
+     .jobs = "unlimited",
+     .needs = MODEL_LOOP,
+     .skip = "only an event loop takes -w 0",
+     .judge = judge_unlimited},
+    {.name = "uneven",
+     .jobs = "uneven",
+     .needs = MODEL_POOL,
+     .skip = "a serial model has no schedule to check",
+     .judge = judge_uneven},
+    {.name = "http_errors", .jobs = "errors", .judge = judge_http_errors},
+    {.name = "wrong_body", .jobs = "wrong", .judge = judge_wrong_body},
+    {.name = "refused", .jobs = "refused", .judge = judge_refused},
+    {.name = "timeout", .jobs = "timeout", .judge = judge_timeout},
+    {.name = "empty", .jobs = "empty", .judge = judge_empty},
+    {.name = "single", .jobs = "single", .judge = judge_single},
+    {.name = "one_worker", .jobs = "one_worker", .judge = judge_one_worker},
+    {.name = "more_workers", .jobs = "more_workers", .judge = judge_more_workers},
+    {.name = "threads_joined",
+     .jobs = AFTER_EVERY_JOB,
+     .lenient = 1,
+     .judge = judge_threads_joined},
+    {.name = "children_reaped",
+     .jobs = AFTER_EVERY_JOB,
+     .lenient = 1,
+     .judge = judge_children_reaped},
+    {.name = "fds_closed", .jobs = AFTER_EVERY_JOB, .lenient = 1, .judge = judge_fds_closed},
+    {.name = "easy_handles", .jobs = AFTER_EVERY_JOB, .lenient = 1, .judge = judge_easy_handles},
+    {.name = "cpu",
+     .jobs = "uneven,regular,faults",
+     .lenient = 1,
+     .reference = 1,
+     .judge = judge_cpu},
+    {.name = "exclusion",
+     .jobs = "contention,regular,ragged,large",
+     .lenient = 1,
+     .needs = MODEL_FORKS,
+     .skip = "exclusion across processes: the forked models",
+     .judge = judge_exclusion},
+    {.name = "memory",
+     .jobs = "asan_regular,asan_faults,asan_timeout",
+     .lenient = 1,
+     .judge = judge_sanitizer},
+    {.name = "race",
+     .jobs = "tsan_regular,tsan_ragged,tsan_faults",
+     .lenient = 1,
+     .needs = MODEL_THREADS,
+     .skip = "ThreadSanitizer checks the threaded model",
+     .judge = judge_sanitizer},
+    {.name = "retries", .jobs = "faults", .judge = judge_retries},
+    {.name = "no_idle",
+     .jobs = "regular,ragged,uneven,faults",
+     .lenient = 1,
+     .judge = judge_no_idle},
+    {.name = "second_run", .jobs = "twice", .judge = judge_second_run},
+    {.name = "caller_state",
+     .jobs = "caller,regular,errors",
+     .lenient = 1,
+     .judge = judge_caller_state},
+};
+const size_t NCHECKS = sizeof CHECKS / sizeof CHECKS[0];
+
+int list_has(const char *list, const char *name)
+{
+    size_t len = strlen(name);
+
+    for (const char *p = list; (p = strstr(p, name)) != NULL; p += len) {
+        if ((p == list || p[-1] == ',') && (p[len] == ',' || p[len] == '\0'))
+            return 1;
+    }
+    return 0;
+}
