@@ -31,10 +31,12 @@ MODELS=""
 declare -A MODEL_MEANS=()
 # The headers a model file may include: the contract only.
 PUBLIC_HEADERS=(crawl.h)
-# Calls the judge's hooks count or route (tests/judge/hooks.c).
-WRAPS=(pthread_create pthread_join pthread_detach fork curl_easy_init curl_easy_duphandle curl_easy_cleanup
-    curl_easy_perform curl_multi_add_handle pthread_mutex_lock pthread_mutex_trylock
-    sem_wait sem_trywait sem_timedwait)
+# What the judge knows (grade-judge --list, read by read_registry once it
+# is built): each check's builds, each build's compiler flags, the calls
+# its hooks count or route (tests/judge/hooks.c). Nothing of it is listed
+# here.
+declare -A CHECK_FLAVORS=() FLAVOR_FLAGS=()
+WRAPS=()
 COMPILE_LIMIT_S=60 COMPILE_MEM_MB=2048 COMPILE_FILE_MB=64 COMPILE_LOG_MAX=65536
 SOURCE_MAX=$((1 << 20)) # a model file is a few kilobytes
 # Not root: the judge's whole process tree under one cap (see limit_judge).
@@ -226,18 +228,6 @@ parse_args() {
     shown_file=$(shown "$file")
 }
 
-# Which build a check runs in.
-flavor_of() {
-    case $1 in
-    memory) echo asan ;;
-    race) echo tsan ;;
-    results | parallel | limit | unlimited | uneven | http_errors | wrong_body | refused | timeout | \
-        empty | single | one_worker | more_workers | threads_joined | children_reaped | \
-        fds_closed | easy_handles | cpu | exclusion | retries | no_idle | second_run | caller_state) echo plain ;;
-    *) return 1 ;;
-    esac
-}
-
 # The model whose check lines apply: its own, or, for a model the rubric
 # does not name yet (a new row in models.conf), those of the first model
 # with the same means that it names.
@@ -259,7 +249,7 @@ rubric_model() {
 
 # ---- the rubric: the model's lines, in order; its allow lines ----
 read_rubric() {
-    checks=() points=() descs=() extra_allow=() rubric_parallel=0
+    checks=() points=() descs=() extra_allow=() rubric_parallel=0 rubric_checks=()
     local lineno=0 line m c p d rubric_of
     rubric_of=$(rubric_model)
     [[ $rubric_of == "$model" ]] ||
@@ -280,7 +270,8 @@ read_rubric() {
             fi
             continue
         fi
-        flavor_of "${c:-}" >/dev/null || die_usage "$rubric:$lineno: unknown check \"$(shown "${c:-}")\""
+        [[ ${c:-} =~ ^[a-z_]+$ ]] || die_usage "$rubric:$lineno: unknown check \"$(shown "${c:-}")\""
+        rubric_checks+=("$lineno $c") # known to the judge? (check_rubric, once it is built)
         [[ ${p:-} =~ ^[0-9]{1,4}$ ]] || die_usage "$rubric:$lineno: points must be a whole number 0..9999, not \"$(shown "${p:-}")\""
         [[ $m == "$rubric_of" ]] || continue
         [[ $c == parallel ]] && rubric_parallel=1
@@ -390,15 +381,16 @@ stop_if_interrupted() { # STATUS
 }
 
 # ---- the grader's own parts: judge, server, the driver per flavour ----
-build_trusted() {
-    local targets=(grade-judge delay-server) f build_lock
+# Graders sharing a --build-dir take turns (build_lock, from build_judge to
+# the end of build_graded): two cmake runs in one folder at once break
+# each other's build.
+build_lock=""
+
+build_judge() {
     if [[ ! -d $src/tests/judge ]]; then
         echo "grade.sh: this copy of the suite has no tests/judge/ (a handout leaves it out when its code shows the model's mechanism): your teacher grades with the full suite" >&2
         return 3
     fi
-    for f in "$@"; do targets+=("graded_$f"); done
-    # Graders sharing a --build-dir take turns: two cmake runs in one
-    # folder at once break each other's build.
     exec {build_lock}>"$build_dir/.build.lock" || return 3
     flock "$build_lock" || { stop_if_interrupted $?; return 3; }
     if [[ ! -f $suite/CMakeCache.txt ]] &&
@@ -406,6 +398,43 @@ build_trusted() {
         echo "grade.sh: cannot configure the grader's build: see $(shown "$build_dir")/configure.log" >&2
         return 3
     fi
+    if ! run_bg "$build_dir/build.log" cmake --build "$suite" -j "$(nproc 2>/dev/null || echo 2)" --target grade-judge delay-server; then
+        echo "grade.sh: the grader itself does not build: see $(shown "$build_dir")/build.log" >&2
+        return 3
+    fi
+}
+
+# What the judge knows: CHECK_FLAVORS[check] (its builds, "asan" or
+# "plain,asan"), FLAVOR_FLAGS[build] (the compiler's flags) and WRAPS.
+read_registry() {
+    local kind name rest
+    while read -r kind name rest; do
+        case $kind in
+        CHECK) CHECK_FLAVORS[$name]=$rest ;;
+        FLAVOR) FLAVOR_FLAGS[$name]=$rest ;;
+        WRAPS) read -r -a WRAPS <<<"$name $rest" ;;
+        esac
+    done < <("$suite/bin/grade-judge" --list)
+    if [[ ${#CHECK_FLAVORS[@]} -eq 0 || ${#WRAPS[@]} -eq 0 || -z ${FLAVOR_FLAGS[plain]+set} ]]; then
+        echo "grade.sh: the judge did not list its checks (grade-judge --list)" >&2
+        return 3
+    fi
+}
+
+# Every check the rubric names is one the judge has.
+check_rubric() {
+    local entry lineno c
+    for entry in "${rubric_checks[@]}"; do
+        read -r lineno c <<<"$entry"
+        [[ -n ${CHECK_FLAVORS[$c]+set} ]] || die_usage "$rubric:$lineno: unknown check \"$(shown "$c")\""
+    done
+}
+
+# The driver's library of each build FLAVOR..., and the suite's own model
+# built as a submission is; then the lock goes.
+build_graded() {
+    local targets=() f
+    for f in "$@"; do targets+=("graded_$f"); done
     if ! run_bg "$build_dir/build.log" cmake --build "$suite" -j "$(nproc 2>/dev/null || echo 2)" --target "${targets[@]}"; then
         echo "grade.sh: the grader itself does not build: see $(shown "$build_dir")/build.log" >&2
         return 3
@@ -448,14 +477,6 @@ prepare_submission() {
     else
         mkdir -m 700 "$cc_out" || exit 3
     fi
-}
-
-# Flags of a FLAVOR: plain, asan or tsan.
-flavor_flags() {
-    case $1 in
-    asan) echo "-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" ;;
-    tsan) echo "-fsanitize=thread" ;;
-    esac
 }
 
 # Run the compiler on the submission: sandboxed, as the throw-away user,
@@ -502,7 +523,7 @@ take_output() { # NAME
 
 # The compiler and its flags for FLAVOR, as words.
 cc_flags() { # FLAVOR
-    echo "cc -std=gnu11 -D_GNU_SOURCE -Wall -fmax-errors=20 -O1 -g $(flavor_flags "$1") -iquote /sub/include"
+    echo "cc -std=gnu11 -D_GNU_SOURCE -Wall -fmax-errors=20 -O1 -g ${FLAVOR_FLAGS[$1]} -iquote /sub/include"
 }
 
 # Compile and link FLAVOR, and keep its preprocessed text (bin/pre-FLAVOR.i,
@@ -855,13 +876,19 @@ main() {
         echo "grade.sh: --require-sandbox: bubblewrap is missing or cannot create namespaces here (apt-get install bubblewrap; in a container, allow user namespaces)" >&2
         exit 3
     fi
+    build_judge || exit 3
+    read_registry || exit 3
+    check_rubric
     need=()
     local c f
+    local -a builds
     for c in "${checks[@]}"; do
-        f=$(flavor_of "$c")
-        [[ " ${need[*]} " == *" $f "* ]] || need+=("$f")
+        IFS=, read -r -a builds <<<"${CHECK_FLAVORS[$c]}"
+        for f in "${builds[@]}"; do
+            [[ " ${need[*]} " == *" $f "* ]] || need+=("$f")
+        done
     done
-    build_trusted "${need[@]}" || exit 3
+    build_graded "${need[@]}" || exit 3
     limit_judge
 
     note="" compile_msgs="" missing=""
