@@ -25,8 +25,8 @@ src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 rubric=${GRADE_RUBRIC:-$src/tests/rubric.conf}
 export LC_ALL=C # ASCII quotes in compiler messages; byte-wise patterns
 
-# The graded models and what each runs on: models.conf (its rows that are
-# not lessons; "means" says which rules below apply).
+# The graded models and what each runs on: models.conf (its rows whose run
+# is default or extra; "means" says which rules below apply).
 MODELS=""
 declare -A MODEL_MEANS=()
 # The headers a model file may include: the contract only.
@@ -185,7 +185,7 @@ read_models() {
             echo "grade.sh: $conf: the row of \"$(shown "$name")\" needs 8 columns, its means one of ${!MEANS_SETS[*]}" >&2
             exit 3
         fi
-        [[ $run == lesson ]] && continue
+        [[ $run == default || $run == extra ]] || continue # lessons, frontier: not graded
         MODELS+="${MODELS:+ }$name" MODEL_MEANS[$name]=$means
     done <"$conf"
 }

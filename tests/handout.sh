@@ -49,7 +49,7 @@ read_models() {
         [[ -z $name || $name == \#* ]] && continue
         [[ -n ${means:-} && -z ${rest:-} ]] || die "models.conf: the row of \"$name\" needs 8 columns"
         SOURCE[$name]=$source MEANS[$name]=$means
-        [[ $run == lesson ]] || GRADED+=" $name"
+        [[ $run != default && $run != extra ]] || GRADED+=" $name"
     done <"$src/models.conf"
 }
 

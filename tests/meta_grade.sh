@@ -21,9 +21,9 @@ JOBS=${META_JOBS:-3} # gradings at once: three still keep every time bound on 2 
 WORK="" BUILD="" PASSED=0 FAILED=0
 LIST=() # "FILE MODEL LOSE MAYBE", one entry per grading
 
-# The graded models: the rows of models.conf that are not lessons.
+# The graded models: the rows of models.conf whose run is default or extra.
 graded_models() {
-    awk '/^[a-z]/ && NF >= 8 && $7 != "lesson" { print $1 }' "$SRC/models.conf"
+    awk '/^[a-z]/ && NF >= 8 && ($7 == "default" || $7 == "extra") { print $1 }' "$SRC/models.conf"
 }
 
 # The first "expect:" line of a fixture, as "MODEL LOSE MAYBE".
