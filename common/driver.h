@@ -20,7 +20,6 @@ struct options {
     char url[CRAWL_URL_MAX - 32]; /* leaves room for "/detail/<id>" */
     enum format format;
     const char *records; /* --records FILE, or NULL */
-    int judge_fd;        /* --judge-fd N: tests/grade.sh's channel (judged.c), or -1 */
 };
 
 /* What cli_parse tells main to do next. */

@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: MIT
 # The grader's trusted parts (tests/grade.sh builds them in its own folder):
-# grade-judge, and the shared driver + tests/judge/hooks.c as one static
-# library per build flavour, which grade.sh links with a student's file
-# inside a sandbox. Only in a build without SANITIZE: the flavours set
-# their own sanitizer flags.
+# grade-judge, and the shared driver + tests/judge/hooks.c + judged.c (the
+# program's end of the judge's channel) as one static library per build
+# flavour, which grade.sh links with a student's file inside a sandbox.
+# Only graded builds have judged.c: the classroom's crawl-MODEL binaries
+# know nothing of the judge. Only in a build without SANITIZE: the
+# flavours set their own sanitizer flags.
 if(NOT SANITIZE)
   get_target_property(common_dir crawl_common SOURCE_DIR)
   get_target_property(common_srcs crawl_common SOURCES)
@@ -29,7 +31,6 @@ if(NOT SANITIZE)
     judge/judge.c judge/registry.c judge/jobs.c judge/job.c judge/sandbox.c judge/observer.c
     judge/server.c judge/channel_reader.c judge/checks.c judge/schedule.c judge/hygiene.c
     judge/util.c)
-  target_include_directories(grade-judge PRIVATE ${common_dir})
   target_link_libraries(grade-judge PRIVATE delay_plan stats_client)
   list(JOIN graded_flags_plain " " flags_plain)
   list(JOIN graded_flags_asan " " flags_asan)
@@ -39,13 +40,14 @@ if(NOT SANITIZE)
     GRADED_FLAGS_PLAIN="${flags_plain}" GRADED_FLAGS_ASAN="${flags_asan}"
     GRADED_FLAGS_TSAN="${flags_tsan}" GRADED_WRAPS="${wraps_words}")
 
-  set(graded_srcs ${common_srcs} ${common_dir}/driver.c ${judge_dir}/hooks.c)
+  set(graded_srcs ${common_srcs} ${common_dir}/driver.c ${judge_dir}/hooks.c ${judge_dir}/judged.c)
   foreach(flavor plain asan tsan)
     add_library(graded_${flavor} STATIC ${graded_srcs})
-    target_include_directories(graded_${flavor} PRIVATE ${common_dir})
+    target_include_directories(graded_${flavor} PRIVATE ${common_dir} ${judge_dir})
     target_compile_options(graded_${flavor} PRIVATE -O1 -g ${graded_flags_${flavor}})
-    # The driver calls crawl_run through hooks.c (a second call, a child of
-    # the caller's own), which calls the model's.
+    # The driver calls crawl_run through hooks.c (the judge's looks before
+    # and after it, a second call, a child of the caller's own), which calls
+    # the model's.
     target_compile_definitions(graded_${flavor} PRIVATE crawl_run=judged_crawl_run)
     set_target_properties(graded_${flavor} PROPERTIES ARCHIVE_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/graded)
   endforeach()

@@ -6,8 +6,10 @@
  * (the sandbox has no other way out), and notes a forked worker that takes
  * a lock in memory its siblings cannot see (a lock that excludes nobody).
  * The driver's call of crawl_run comes here first (tests/judge.cmake builds
- * driver.c with crawl_run named judged_crawl_run): in the jobs that ask for
- * it, the caller has a child of its own, or calls crawl_run twice. */
+ * driver.c with crawl_run named judged_crawl_run): the judge looks at the
+ * process before and after the call (judged.c's "ready" and "end"), and in
+ * the jobs that ask for it the caller has a child of its own, or calls
+ * crawl_run twice. */
 #include "judged.h"
 
 #undef crawl_run /* this file calls the model's own */
@@ -21,7 +23,6 @@ int judged_crawl_run(const struct job *job, struct result *res);
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
@@ -223,8 +224,6 @@ int __wrap_sem_timedwait(sem_t *s, const struct timespec *t)
 
 /* ---- the caller's side of crawl_run ---- */
 
-static int judge_fd = -1; /* --judge-fd, for the "first" line */
-
 /* JUDGE_CALLER: before main, the caller forks children of its own, which
  * crawl_run must leave alone (the judge looks for them at "end"): one that
  * ends at once, a zombie the caller has not reaped yet (the first that a
@@ -244,11 +243,8 @@ static void caller_child(int live_s)
     _exit(0);
 }
 
-__attribute__((constructor)) static void judge_setup(int argc, char **argv)
+__attribute__((constructor)) static void judge_setup(void)
 {
-    for (int k = 1; k + 1 < argc; k++)
-        if (strcmp(argv[k], "--judge-fd") == 0)
-            judge_fd = atoi(argv[k + 1]);
     if (getenv("JUDGE_CALLER")) {
         caller_child(0);
         caller_child(CALLER_KID_S);
@@ -267,21 +263,46 @@ static int bad_rows(const struct result *res, int n)
 
 /* JUDGE_TWICE: a first call into rows of its own, then the call whose rows
  * the driver reports; the judge sees each id fetched twice, or not. */
-int judged_crawl_run(const struct job *job, struct result *res)
+static int run_twice(const struct job *job, struct result *res)
 {
-    struct result *first;
-    char line[32];
-    int len;
+    struct result *first = results_new(job->n);
 
-    if (!getenv("JUDGE_TWICE"))
-        return crawl_run(job, res);
-    first = results_new(job->n);
     if (!first)
         return crawl_run(job, res);
     (void)crawl_run(job, first);
-    len = snprintf(line, sizeof line, "first %d\n", bad_rows(first, job->n));
+    judged_first(bad_rows(first, job->n));
     free(first);
-    if (judge_fd >= 0 && write(judge_fd, line, (size_t)len) != len)
-        judge_fd = -1; /* the judge sees no "first" line: it judges the rest */
     return crawl_run(job, res);
+}
+
+/* The rows a call filled: all n, but a frontier job's, which end at the
+ * first row with no id (as the driver counts them). */
+static int rows_filled(const struct job *job, const struct result *res)
+{
+    int rows = job->n;
+
+    if (job->pages)
+        for (rows = 0; rows < job->n && res[rows].id != 0; rows++)
+            ;
+    return rows;
+}
+
+/* The driver's call of crawl_run, in a graded build: the judge looks at
+ * the process before and after it (judged.c), and the job may ask for two
+ * calls. Without the judge (a graded binary run by hand), just the call. */
+int judged_crawl_run(const struct job *job, struct result *res)
+{
+    char err[200];
+    int rc;
+
+    if (judged_channel() < 0)
+        return crawl_run(job, res);
+    if (judged_begin(err, sizeof err) != 0) {
+        fprintf(stderr, "graded run: %s\n", err);
+        exit(1);
+    }
+    rc = getenv("JUDGE_TWICE") ? run_twice(job, res) : crawl_run(job, res);
+    if (judged_end(res, rows_filled(job, res), rc, err, sizeof err) != 0)
+        fprintf(stderr, "graded run: %s\n", err);
+    return rc;
 }

@@ -141,8 +141,6 @@ static void job_args(struct vec *a, const struct obs *o)
         vec_add(a, "--retries");
         vec_add(a, "%d", o->job->retries);
     }
-    vec_add(a, "--judge-fd");
-    vec_add(a, "3");
 }
 
 /* What the hooks do in the caller's place (hooks.c reads it). */

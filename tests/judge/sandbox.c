@@ -183,6 +183,7 @@ static void env_for(struct vec *env, const char *sock, const char *out, const ch
     vec_add(env, "HOME=/tmp");
     vec_add(env, "LC_ALL=C");
     vec_add(env, "JUDGE_UNIX_SOCKET=%s", sock);
+    vec_add(env, "JUDGE_FD=3"); /* the channel (judged.c) */
     vec_add(env, "ASAN_OPTIONS=log_path=%s/san:exitcode=66:detect_leaks=1:hard_rss_limit_mb=3000",
             out);
     vec_add(env, "UBSAN_OPTIONS=log_path=%s/san:exitcode=66:print_stacktrace=1", out);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* channel.h -- the channel between a graded run and tests/grade.sh's judge,
  * defined once for both sides: judged.c (the graded program's side) writes
- * these records, tests/judge/channel.c (the judge's) reads them. Not part
- * of the lesson. One record a line of text, on a descriptor the judge owns:
+ * these records, channel_reader.c (the judge's) reads them. One record a
+ * line of text, on a descriptor the judge owns (JUDGE_FD in the program's
+ * environment):
  *
  *   judge   nonce HEX      before main: proves the lines come from this run
  *   program ready HEX      before crawl_run; the judge looks at it (/proc)

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* judged.c -- the report channel to tests/grade.sh's judge (--judge-fd N).
+/* judged.c -- the graded program's end of the channel to tests/grade.sh's
+ * judge (the records: channel.h), on the descriptor JUDGE_FD names in its
+ * environment; linked only into graded builds. The driver's call of
+ * crawl_run reaches hooks.c, which says "ready" and "end" through here.
  * The judge trusts none of it blindly: it checks the rows against the
  * delay-server's own counts. The nonce proves the lines came after the
  * judge started this run, not from a file made in advance; it is read
@@ -24,6 +27,7 @@
 
 struct judged_calls *judged_calls;
 static char nonce[JUDGED_NONCE_MAX];
+static int channel = -1;     /* JUDGE_FD: the channel's descriptor */
 static int nonce_taken = -1; /* the descriptor it was read from, early */
 
 /* One line from the judge, at most size-1 bytes, without the newline. */
@@ -121,18 +125,29 @@ static int take_nonce(int fd)
     return 0;
 }
 
-/* Runs before main and before every constructor: with --judge-fd N on the
- * command line, take the nonce off the channel now. */
+/* "JUDGE_FD=N": N, a descriptor 3..1023, or -1. */
+static int fd_of(const char *value)
+{
+    char *end;
+    long fd;
+
+    if (!value)
+        return -1;
+    fd = strtol(value, &end, 10);
+    return end != value && *end == '\0' && fd >= 3 && fd <= 1023 ? (int)fd : -1;
+}
+
+/* Runs before main and before every constructor: with JUDGE_FD=N in the
+ * environment, take the nonce off the channel now. */
 static void take_nonce_first(int argc, char **argv, char **envp)
 {
-    (void)envp;
-    for (int k = 1; k + 1 < argc; k++) {
-        if (strcmp(argv[k], "--judge-fd") == 0) {
-            char *end;
-            long fd = strtol(argv[k + 1], &end, 10);
-
-            if (*end == '\0' && fd >= 3 && fd <= 1023 && take_nonce((int)fd) == 0)
-                nonce_taken = (int)fd;
+    (void)argc;
+    (void)argv;
+    for (char **e = envp; e && *e; e++) {
+        if (strncmp(*e, "JUDGE_FD=", 9) == 0) {
+            channel = fd_of(*e + 9);
+            if (channel >= 0 && take_nonce(channel) == 0)
+                nonce_taken = channel;
             return;
         }
     }
@@ -141,12 +156,20 @@ __attribute__((section(".preinit_array"),
                used)) static void (*const take_nonce_entry)(int, char **,
                                                             char **) = take_nonce_first;
 
-int judged_begin(int fd, char *err, size_t errsize)
+int judged_channel(void)
 {
+    if (channel < 0) /* no .preinit_array run (not glibc): the environment now */
+        channel = fd_of(getenv("JUDGE_FD"));
+    return channel;
+}
+
+int judged_begin(char *err, size_t errsize)
+{
+    int fd = judged_channel();
     void *page;
 
     if (nonce_taken != fd && take_nonce(fd) != 0) {
-        snprintf(err, errsize, "--judge-fd %d: no nonce from the judge", fd);
+        snprintf(err, errsize, "JUDGE_FD=%d: no nonce from the judge", fd);
         return -1;
     }
     /* Shared, so the counts of forked workers add up here too. */
@@ -158,7 +181,7 @@ int judged_begin(int fd, char *err, size_t errsize)
     }
     judged_calls = page;
     if (say(fd, "ready %s\n", nonce) != 0 || await_go(fd) != 0) {
-        snprintf(err, errsize, "--judge-fd %d: the judge went away", fd);
+        snprintf(err, errsize, "JUDGE_FD=%d: the judge went away", fd);
         return -1;
     }
     return 0;
@@ -180,8 +203,15 @@ static int send_record(int fd, const char *line, int len)
     return len < 0 || len >= JUDGED_LINE_MAX ? -1 : write_all(fd, line, (size_t)len);
 }
 
-int judged_end(int fd, const struct result *res, int n, int rc, char *err, size_t errsize)
+void judged_first(int bad)
 {
+    if (judged_channel() >= 0) /* lost, the judge sees no "first" line: it judges the rest */
+        (void)say(judged_channel(), "first %d\n", bad);
+}
+
+int judged_end(const struct result *res, int n, int rc, char *err, size_t errsize)
+{
+    int fd = judged_channel();
     char line[JUDGED_LINE_MAX];
     int bad = 0;
 
@@ -201,7 +231,7 @@ int judged_end(int fd, const struct result *res, int n, int rc, char *err, size_
     if (!bad)
         bad = send_record(fd, line, judged_calls_format(line, sizeof line, judged_calls));
     if (bad || say(fd, "end %s %d\n", nonce, rc) != 0 || await_go(fd) != 0) {
-        snprintf(err, errsize, "--judge-fd %d: the judge went away", fd);
+        snprintf(err, errsize, "JUDGE_FD=%d: the judge went away", fd);
         return -1;
     }
     return 0;
