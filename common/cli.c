@@ -11,20 +11,13 @@
 #include <unistd.h>
 
 static const struct option long_opts[] = {
-    {"url", required_argument, NULL, 'u'},
-    {"count", required_argument, NULL, 'n'},
-    {"workers", required_argument, NULL, 'w'},
-    {"timeout-ms", required_argument, NULL, 't'},
-    {"format", required_argument, NULL, 'f'},
-    {"records", required_argument, NULL, 'r'},
-    {"retries", required_argument, NULL, 'R'},
-    {"work-us", required_argument, NULL, 'W'},
-    {"processes", required_argument, NULL, 'p'},
-    {"proxy", required_argument, NULL, 'P'},
-    {"pages", required_argument, NULL, 'L'},
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},
-    {NULL, 0, NULL, 0},
+    {"url", required_argument, NULL, 'u'},       {"count", required_argument, NULL, 'n'},
+    {"workers", required_argument, NULL, 'w'},   {"timeout-ms", required_argument, NULL, 't'},
+    {"format", required_argument, NULL, 'f'},    {"records", required_argument, NULL, 'r'},
+    {"retries", required_argument, NULL, 'R'},   {"work-us", required_argument, NULL, 'W'},
+    {"processes", required_argument, NULL, 'p'}, {"proxy", required_argument, NULL, 'P'},
+    {"pages", required_argument, NULL, 'L'},     {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},         {NULL, 0, NULL, 0},
 };
 
 /* What the job is: ids 1..N, or (a frontier variant) what L list pages link. */
