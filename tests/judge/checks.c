@@ -271,7 +271,7 @@ void judge_parallel(const struct judge *jd, const struct obs *o, struct verdict 
 {
     int w = workers(o);
     double ideal =
-        o->plan_ok ? greedy_s(o->delays_ms, o->n, w) : (double)((o->n + w - 1) / w) * delay_s(o);
+        o->plan_ok ? ideal_s(o->delays_ms, o->n, w) : (double)((o->n + w - 1) / w) * delay_s(o);
 
     if (!ran(o, v))
         return;

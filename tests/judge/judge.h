@@ -261,7 +261,7 @@ void job_kill_all(struct judge *jd);
 
 /* schedule.c: ideal and fixed schedules of a list of delays */
 long uneven_seed(long first, int n, int w, int procs, long min_ms, long max_ms);
-double greedy_s(const long *delays_ms, int n, int w);
+double ideal_s(const long *delays_ms, int n, int w); /* the greedy schedule, any w */
 
 /* checks.c: what several checks share */
 int in_list(const char *list, int id);

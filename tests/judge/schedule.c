@@ -10,6 +10,7 @@
 
 #include "delay_plan.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,22 +20,15 @@
 
 /* ---- schedules of a list of delays ---- */
 
-/* A pool of w that hands out the next request as soon as a worker is free. */
-double greedy_s(const long *delays_ms, int n, int w)
+/* A pool of w that hands out the next request as soon as a worker is
+ * free: the server's own ideal (dplan_greedy_s, any w). Should it fail
+ * (no memory for its heap), no time bound can be set: HUGE_VAL, so no
+ * check fails for it. */
+double ideal_s(const long *delays_ms, int n, int w)
 {
-    double free_at[128] = {0}, end = 0;
+    double t = dplan_greedy_s(delays_ms, n, w);
 
-    w = w > 128 ? 128 : w < 1 ? 1 : w;
-    for (int i = 0; i < n; i++) {
-        int k = 0;
-
-        for (int q = 1; q < w; q++)
-            if (free_at[q] < free_at[k])
-                k = q;
-        free_at[k] += (double)delays_ms[i] / 1000.0;
-        end = free_at[k] > end ? free_at[k] : end;
-    }
-    return end;
+    return t < 0 ? HUGE_VAL : t;
 }
 
 /* Batches of w, each waiting for its slowest request. */
@@ -99,7 +93,7 @@ static double split_s(const long *delays_ms, int n, int w, int procs, int by_str
         for (int i = 0; i < n && count < JUDGE_MAX_N; i++)
             if (by_stride ? i % procs == k : i / per == k)
                 mine[count++] = delays_ms[i];
-        t = greedy_s(mine, count, w / procs > 0 ? w / procs : 1);
+        t = ideal_s(mine, count, w / procs > 0 ? w / procs : 1);
         worst = t > worst ? t : worst;
     }
     return worst;
@@ -148,7 +142,7 @@ long uneven_seed(long first, int n, int w, int procs, long min_ms, long max_ms)
 
         for (int i = 0; i < n; i++)
             delays[i] = dplan_delay_ms((uint64_t)seed, i + 1, min_ms, max_ms);
-        gap = fixed_schedule_s(delays, n, w, procs, &name) - greedy_s(delays, n, w);
+        gap = fixed_schedule_s(delays, n, w, procs, &name) - ideal_s(delays, n, w);
         if (gap > best_gap) {
             best_gap = gap;
             best_seed = seed;
@@ -171,7 +165,7 @@ void judge_uneven(const struct judge *jd, const struct obs *o, struct verdict *v
         return;
     }
     rows_ok(o, v, "", "");
-    greedy = greedy_s(o->delays_ms, o->n, workers(o));
+    greedy = ideal_s(o->delays_ms, o->n, workers(o));
     fixed = fixed_schedule_s(o->delays_ms, o->n, workers(o), o->procs, &name);
     bound = greedy + (fixed - greedy) / 2; /* halfway: the window on one side, the rest beyond */
     if (server_span(o) > bound)
@@ -233,7 +227,7 @@ static double faults_ideal_s(const struct obs *o)
         for (int k = 1; k < tries; k++)
             busy[id - 1] += (long)(backoff_max_s(k) * 1000);
     }
-    ideal = greedy_s(busy, o->n, workers(o));
+    ideal = ideal_s(busy, o->n, workers(o));
     free(busy);
     return ideal;
 }
