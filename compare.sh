@@ -136,12 +136,12 @@ apply_lesson() {
         SERVER_ARGS=(--seed 1 --fail-rate 0.3 --reset-rate 0.05) RUN_ARGS=(--retries 6) ;;
     trap)
         : "${COUNT:=20}" "${DELAY:=1}" "${MODELS:=serial,async,async-blocking}" ;;
-    frontier) # 10 list pages of 10 details; the lists take 0.2-3 s each
+    frontier) # 10 list pages of 10 details; the lists take 0.1-6 s each
         [[ -z $COUNT ]] || die_usage "--lesson frontier finds its pages as it runs: leave out --count"
         PAGES=10
         COUNT=$((PAGES + PAGES * 10))
-        : "${DELAY:=0.5}" "${WORKERS:=10}" "${ASYNC_WORKERS:=10}" "${MODELS:=$(frontier_models)}"
-        SERVER_ARGS=(--seed 4 --pages "$PAGES" --per-page 10 --list-delay-ms 200-3000) ;;
+        : "${DELAY:=0.3}" "${WORKERS:=10}" "${ASYNC_WORKERS:=10}" "${MODELS:=$(frontier_models)}"
+        SERVER_ARGS=(--seed 1 --pages "$PAGES" --per-page 10 --list-delay-ms 100-6000) ;;
     list) list_lessons && exit 0 ;;
     *) die_usage "--lesson: no lesson \"$LESSON\" (see --lesson list)" ;;
     esac

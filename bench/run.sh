@@ -31,7 +31,7 @@ every request ok; with 2 ms of CPU work per page (N=1000, d=0.5 s), hybrid
 at P=2 within 0.7 x async's wall time, measured side by side. The frontier
 crawl (issue 18), 100 list pages of 10 at d=0.5 s: async-frontier W=0
 within 2.4 d (threadpool-frontier W=100 beside it, within 1.05 x its ideal);
-then 10 lists of 10 whose list pages take 0.2-3 s: threadpool-frontier W=10
+then 10 lists of 10 whose list pages take 0.1-6 s: threadpool-frontier W=10
 within 1.05 x its greedy ideal, and threadpool-stages
 (all lists, then all details) slower than threadpool-frontier.
 
@@ -168,9 +168,9 @@ run_frontier() { # pages list_delay_ms model:workers...
 }
 
 run_frontier_runs() {
-    say "Frontier: $FRONTIER list pages of 10, d = 0.5 s; then 10 lists of 10 whose lists take 0.2-3 s"
+    say "Frontier: $FRONTIER list pages of 10, d = 0.5 s; then 10 lists of 10 whose lists take 0.1-6 s"
     run_frontier "$FRONTIER" 500 async-frontier:0 threadpool-frontier:100
-    run_frontier 10 200-3000 threadpool-frontier:10 threadpool-stages:10
+    run_frontier 10 100-6000 threadpool-frontier:10 threadpool-stages:10
 }
 
 main() {

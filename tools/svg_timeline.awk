@@ -65,12 +65,13 @@ function draw_requests(m, x0, x1, y0, rh, tmax,    k, x, w, gap, fill, op, title
         if (w < 0.8) w = 0.8
         fill = rfail[m, k] ? " fill=\"#999999\"" : ""
         op = rpar[m, k] && !rlist[m, k] ? " fill-opacity=\"0.55\"" : ""
-        # A list page: darker (a black outline) and labelled L, not told by colour alone.
-        if (rlist[m, k]) op = " class=\"list\" stroke=\"#000000\" stroke-width=\"1.5\""
+        # A list page: a pale fill in a black outline, labelled L -- told
+        # apart by shade and label, not by colour alone.
+        if (rlist[m, k]) op = " class=\"list\" fill-opacity=\"0.3\" stroke=\"#000000\" stroke-width=\"1.2\""
         title = sprintf("%s %s on %s %d: %.3f-%.3f s%s", rlist[m, k] ? "list page" : "request", rid[m, k], worker_noun(m), rw[m, k], rs[m, k], re[m, k], rfail[m, k] ? " (failed)" : "")
         printf "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\"%s%s><title>%s</title></rect>\n", x, y0 + rw[m, k] * rh + gap / 2, w, rh - gap, fill, op, title
-        if (rlist[m, k] && w >= 10 && rh >= 9)
-            svg_text(x + w / 2, y0 + rw[m, k] * rh + rh / 2 + 4, "L", "middle", " font-size=\"10\" fill=\"#000000\"")
+        if (rlist[m, k] && w >= 10 && rh >= 7)
+            svg_text(x + w / 2, y0 + rw[m, k] * rh + rh / 2 + (rh < 11 ? rh / 2 - 1 : 4), "L", "middle", sprintf(" font-size=\"%d\" fill=\"#000000\"", rh < 11 ? rh : 10))
     }
     printf "</g>\n"
 }
@@ -118,6 +119,7 @@ function all_models(    width, left, right, top, band, gapy, h, tmax, i, m, r, r
     tmax = 0; h = top
     for (i = 1; i <= nmodels; i++) {
         m = order[i]
+        if (length(m) * 8 + 16 > left) left = length(m) * 8 + 16   # the bold name fits
         t = span(m)
         if (t > tmax) tmax = t
         r = rows[m] > 0 ? rows[m] : 1
