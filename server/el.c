@@ -14,6 +14,11 @@
 #include <unistd.h>
 
 #define EL_MAX_EVENTS 1024 /* events taken per epoll_wait */
+/* Due timers fired per turn, at most. A wave of them (2,000 slowloris
+ * heads timing out together) is closed 64 at a time, with a zero-timeout
+ * epoll_wait between batches, so a ready client's fd is served in between
+ * instead of after the whole wave. */
+#define EL_TIMER_BATCH 64
 
 struct el_file {
     int mask; /* interest registered with epoll; EL_NONE if not added */
@@ -293,12 +298,16 @@ static int next_timeout(const struct el *el)
     return left > INT_MAX ? INT_MAX : (int)left;
 }
 
-/* Fire due timers. Only as many as were queued on entry: a callback that
- * re-arms itself for 0 ms waits for the next round instead of starving fds. */
+/* Fire due timers, earliest first: at most EL_TIMER_BATCH, and only ones
+ * queued on entry (a callback that re-arms itself for 0 ms waits for the
+ * next round instead of starving fds). What is left due stays at the top
+ * of the heap, so next_timeout() gives 0: the next turn polls the fds
+ * without sleeping and fires the next batch. A timer is never fired before
+ * its time, and a due one waits at most the batches due before it. */
 static void run_timers(struct el *el)
 {
     long long now = el_now_us();
-    int budget = el->heap_len;
+    int budget = el->heap_len < EL_TIMER_BATCH ? el->heap_len : EL_TIMER_BATCH;
 
     while (budget-- > 0 && el->heap_len > 0) {
         int slot = el->heap[0];

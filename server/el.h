@@ -38,8 +38,10 @@ int el_timer_del(struct el *el, long long id);
 void el_stop(struct el *el); /* el_run returns after this iteration */
 int el_run(struct el *el);   /* 0 after el_stop, -1 if epoll_wait failed */
 /* One turn of el_run: wait at most max_ms (-1: no limit) or until the
- * nearest timer, run the fd callbacks, then the due timers. For a caller
- * that drives the loop itself (the fuzzer). 0, or -1 as el_run. */
+ * nearest timer, run the fd callbacks, then the due timers, earliest first,
+ * at most 64 of them (the rest are fired by the next turns, which do not
+ * sleep while any is due). For a caller that drives the loop itself (the
+ * fuzzer). 0, or -1 as el_run. */
 int el_run_once(struct el *el, int max_ms);
 
 long long el_now_us(void); /* CLOCK_MONOTONIC in microseconds */

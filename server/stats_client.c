@@ -412,7 +412,15 @@ int sc_parse_log(const char *text, struct sc_log_rec **recs, size_t *n)
 
         if (sscanf(text, "%ld %ld %lld %lld %15s %d %d%n", &r.id, &r.attempt, &r.start_us,
                    &r.end_us, word, &r.status, &pid, &used) != 7 ||
-            !(r.end = end_code(word)) || (text[used] != '\n' && text[used] != '\0'))
+            !(r.end = end_code(word)))
+            goto fail;
+        /* With --pages an 8th field says the kind; without, all are details. */
+        r.is_list = strncmp(text + used, " list", 5) == 0;
+        if (r.is_list)
+            used += 5;
+        else if (strncmp(text + used, " detail", 7) == 0)
+            used += 7;
+        if (text[used] != '\n' && text[used] != '\0')
             goto fail;
         r.pid = (pid_t)pid;
         if (count == cap) {

@@ -73,10 +73,13 @@ struct sc_log_rec {
     char end;                   /* 'a'nswered, 'c'ut, 'd'ropped, 'x' aborted, 'o'pen */
     int status;                 /* answered: its HTTP status */
     pid_t pid;                  /* the client's process (SO_PEERCRED), 0 unknown */
+    int is_list;                /* 1: a list page (id and attempt: its number and fetch count) */
 };
 
 /* Parse a /log body, one line a request: *recs (malloc'd, free it) and *n.
- * 0, or -1 (a malformed line, or out of memory: nothing returned). */
+ * A line's 8th field (`list` or `detail`, the server's --pages) is
+ * optional: is_list is 1 for `list`, else 0. 0, or -1 (a malformed line,
+ * or out of memory: nothing returned). */
 int sc_parse_log(const char *text, struct sc_log_rec **recs, size_t *n);
 
 /* Parse a /plan?n=N body: delays_ms[0..n) of ids 1..n. 0 when all n were

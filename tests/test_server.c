@@ -32,17 +32,10 @@
 
 #include "delay_plan.h"
 #include "server_fixture.h"
+#include "stats_client.h"
 
-#define DELAY_MS 300 /* the shared server's page delay */
-#define SLACK_MS 300 /* generous: ASan, a loaded 2-core machine */
-/* ThreadSanitizer slows the server's loop 5-15x: closing 2,000 timed-out
- * connections in one turn holds a steady client up ~400 ms there (64 ms in
- * the plain build). The bound is about a stall, not the build's speed. */
-#if defined(__SANITIZE_THREAD__)
-#define TSAN_FACTOR 3
-#else
-#define TSAN_FACTOR 1
-#endif
+#define DELAY_MS     300 /* the shared server's page delay */
+#define SLACK_MS     300 /* generous: ASan, TSan, a loaded 2-core machine */
 #define IO_TIMEOUT_S 10
 
 static long long now_us(void)
@@ -299,6 +292,67 @@ static void test_server_head_too_large(void **state)
     strcpy(req + 9000 + strlen("GET / HTTP/1.1\r\nHost: x\r\nX-Big: "), "\r\n\r\n");
     expect_error(*state, req, 431);
     free(req);
+}
+
+static void start_or_fail(struct server *srv, const char *const args[]); /* below */
+
+/* A request for /detail/id?delay_ms=0 whose head is exactly total bytes
+ * (an X-Big header fills it). malloc'd. */
+static char *big_head(int id, size_t total)
+{
+    char *h = malloc(total + 1);
+    int n;
+
+    assert_non_null(h);
+    n = snprintf(h, total + 1, "GET /detail/%d?delay_ms=0 HTTP/1.1\r\nHost: x\r\nX-Big: ", id);
+    assert_true(n > 0 && (size_t)n + 4 <= total);
+    memset(h + n, 'a', total - (size_t)n - 4);
+    memcpy(h + total - 4, "\r\n\r\n", 5);
+    return h;
+}
+
+/* Heads bigger than a connection's first buffer (1 KiB) get room as they
+ * come, up to the 8 KiB limit: pipelined big heads are answered in order,
+ * a small one after them too; 8192 bytes are a head, 8193 a 431. */
+static void test_server_big_heads(void **state)
+{
+    static const char *const args[] = {"--delay-ms", "0", NULL};
+    char *a = big_head(4, 3000), *b = big_head(5, 5000), *c = big_head(6, 8192);
+    char *d = big_head(7, 8193), *ab = malloc(8001);
+    const char *small = "GET /detail/8 HTTP/1.1\r\nHost: x\r\n\r\n";
+    struct reader *r = calloc(1, sizeof *r);
+    struct server srv;
+    struct resp out;
+
+    (void)state;
+    assert_true(ab && r);
+    start_or_fail(&srv, args);
+    snprintf(ab, 8001, "%s%s", a, b);
+    r->fd = tcp_connect(srv.port);
+    send_all(r->fd, ab, strlen(ab));
+    for (int id = 4; id <= 5; id++) {
+        char want[32];
+
+        snprintf(want, sizeof want, "\"id\":%d,", id);
+        assert_int_equal(read_resp(r, &out), 0);
+        assert_int_equal(out.status, 200);
+        assert_non_null(strstr(out.body, want));
+    }
+    send_all(r->fd, small, strlen(small));
+    assert_int_equal(read_resp(r, &out), 0);
+    assert_non_null(strstr(out.body, "\"id\":8,"));
+    close(r->fd);
+    assert_int_equal(ask(&srv, c, &out), 0);
+    assert_int_equal(out.status, 200);
+    assert_non_null(strstr(out.body, "\"id\":6,"));
+    expect_error(&srv, d, 431);
+    assert_int_equal(server_stop(&srv), 0);
+    free(a);
+    free(b);
+    free(c);
+    free(d);
+    free(ab);
+    free(r);
 }
 
 static void test_server_keep_alive(void **state)
@@ -1240,6 +1294,23 @@ static void assert_log(const struct server *s, const char *const want[], int n)
     free(body);
 }
 
+/* The server's /log through sc_parse_log: kinds[k] is '1' if record k is
+ * a list page. */
+static void assert_sc_log_kinds(const struct server *s, const char *kinds)
+{
+    struct sc_log_rec *r;
+    char *body;
+    size_t n;
+
+    assert_int_equal(get_big(s, "/log", &body), 200);
+    assert_int_equal(sc_parse_log(body, &r, &n), 0);
+    assert_int_equal(n, strlen(kinds));
+    for (size_t k = 0; k < n; k++)
+        assert_int_equal(r[k].is_list, kinds[k] == '1');
+    free(r);
+    free(body);
+}
+
 static void test_server_log_kinds(void **state)
 {
     static const char *const off[] = {"--delay-ms", "0", NULL};
@@ -1256,6 +1327,7 @@ static void test_server_log_kinds(void **state)
     assert_int_equal(server_get(&srv, "/list/1", NULL, 0), 404); /* not a page here */
     assert_int_equal(server_get(&srv, "/detail/3", NULL, 0), 200);
     assert_log(&srv, want_off, 2);
+    assert_sc_log_kinds(&srv, "00");
     assert_int_equal(server_stop(&srv), 0);
     start_or_fail(&srv, on);
     assert_int_equal(server_get(&srv, "/detail/3", NULL, 0), 200);
@@ -1263,7 +1335,46 @@ static void test_server_log_kinds(void **state)
     assert_int_equal(server_get(&srv, "/list/2", NULL, 0), 500);
     assert_int_equal(server_get(&srv, "/list/1", NULL, 0), 200);
     assert_log(&srv, want_on, 4);
+    assert_sc_log_kinds(&srv, "0111");
     assert_int_equal(server_stop(&srv), 0);
+}
+
+/* sc_parse_log: 7 fields (no --pages) or an 8th, list or detail, into
+ * is_list; anything else after the 7th is malformed. */
+static void test_server_parse_log(void **state)
+{
+    static const char ok[] = "3 1 100 200 answered 200 0\n"
+                             "4 2 100 0 open 0 77 list\n"
+                             "5 1 100 300 cut 200 0 detail\n"
+                             "2 1 100 300 aborted 0 0";
+    static const char *const bad[] = {
+        "3 1 100 200 answered 200 0 lists\n", "3 1 100 200 answered 200 0 detail x\n",
+        "3 1 100 200 answered 200 0 page\n",  "3 1 100 200 answered 200 0 \n",
+        "3 1 100 200 answered 200 0list\n",   "3 1 100 200 answered 200\n",
+    };
+    struct sc_log_rec *r;
+    size_t n;
+
+    (void)state;
+    assert_int_equal(sc_parse_log(ok, &r, &n), 0);
+    assert_int_equal(n, 4);
+    assert_int_equal(r[0].is_list, 0);
+    assert_int_equal(r[0].end, 'a');
+    assert_int_equal(r[1].is_list, 1);
+    assert_int_equal(r[1].id, 4);
+    assert_int_equal(r[1].attempt, 2);
+    assert_int_equal(r[1].end, 'o');
+    assert_int_equal(r[1].pid, 77);
+    assert_int_equal(r[2].is_list, 0);
+    assert_int_equal(r[2].end, 'c');
+    assert_int_equal(r[3].is_list, 0);
+    assert_int_equal(r[3].end, 'x');
+    free(r);
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        assert_int_equal(sc_parse_log(bad[k], &r, &n), -1);
+        assert_null(r);
+        assert_int_equal(n, 0);
+    }
 }
 
 /* GET /ideal and its value, or the status when it is not 200. */
@@ -1357,17 +1468,39 @@ static void test_server_ideal(void **state)
 
 static void raise_nofile(int n); /* with the load tests, below */
 
-/* A well-behaved client on its own thread: one page after another,
- * each timed, until told to stop. No cmocka asserts off the main thread:
- * it counts what went wrong instead. */
+/* A well-behaved client on its own thread: one page after another on one
+ * keep-alive connection, each timed, until told to stop. No cmocka asserts
+ * off the main thread: it counts what went wrong instead. */
 struct steady {
-    const struct server *srv;
+    int fd; /* connected (and answered once) before the others come */
     atomic_int stop;
     int served, failed;
     long long worst_us; /* slowest answer, send to last byte */
 };
 
 #define STEADY_DELAY_MS 50
+
+/* GET path on the keep-alive connection fd: the status, or -1. */
+static int steady_get(int fd, const char *path)
+{
+    char buf[4096];
+    const char *body;
+    size_t len = 0;
+    int status, done = 0, n = snprintf(buf, sizeof buf, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path);
+
+    if (send(fd, buf, (size_t)n, MSG_NOSIGNAL) != n)
+        return -1;
+    while (done == 0 && len < sizeof buf - 1) {
+        ssize_t got = recv(fd, buf + len, sizeof buf - 1 - len, 0);
+
+        if (got <= 0)
+            return -1;
+        len += (size_t)got;
+        buf[len] = '\0';
+        done = sc_response_done(buf, len, 0, &status, &body);
+    }
+    return done == 1 ? status : -1;
+}
 
 static void *steady_run(void *arg)
 {
@@ -1378,7 +1511,7 @@ static void *steady_run(void *arg)
         long long t0 = now_us(), us;
 
         snprintf(path, sizeof path, "/detail/%d?delay_ms=%d", id, STEADY_DELAY_MS);
-        if (server_get(sc->srv, path, NULL, 0) != 200)
+        if (steady_get(sc->fd, path) != 200)
             sc->failed++;
         us = now_us() - t0;
         if (us < STEADY_DELAY_MS * 1000)
@@ -1435,7 +1568,13 @@ static int wait_closed(struct pollfd *pfd, long long *t_closed, int n, long long
 
 /* Slowloris: 2,000 half-sent heads are each closed at the header
  * timeout, no earlier, while a normal client is served on time
- * throughout. */
+ * throughout: the loop takes the burst of connects and the wave of
+ * timeouts a batch at a time (64 accepts, 64 timers a turn), so the
+ * client's page waits a turn or two, not the whole burst or wave. Its
+ * connection is open before the burst: a new one would queue in the
+ * kernel behind the 2,000 (FIFO), a wait of 2,000 accepts that measures
+ * the build's speed (450 ms under ThreadSanitizer), not a stall. The
+ * bound is the same in every build. */
 static void test_server_header_timeout(void **state)
 {
     enum { N = 2000, TIMEOUT_MS = 500, GRACE_MS = 4000 };
@@ -1446,7 +1585,7 @@ static void test_server_header_timeout(void **state)
     long long early = 0, late = 0, t0;
     struct server srv;
     struct server_stats st;
-    struct steady sc = {.srv = &srv};
+    struct steady sc = {.fd = -1};
     pthread_t th;
     int closed;
 
@@ -1454,6 +1593,8 @@ static void test_server_header_timeout(void **state)
     assert_true(pfd && t_sent && t_closed);
     raise_nofile(N);
     start_or_fail(&srv, args);
+    sc.fd = tcp_connect(srv.port);
+    assert_int_equal(steady_get(sc.fd, "/healthz"), 200); /* accepted: not in the queue */
     assert_int_equal(pthread_create(&th, NULL, steady_run, &sc), 0);
     t0 = now_us();
     send_half_heads(srv.port, pfd, t_sent, N);
@@ -1461,6 +1602,7 @@ static void test_server_header_timeout(void **state)
     usleep(200000); /* the normal client goes on after the wave too */
     atomic_store(&sc.stop, 1);
     assert_int_equal(pthread_join(th, NULL), 0);
+    close(sc.fd);
     for (int i = 0; i < N; i++) {
         long long ms = (t_closed[i] - t_sent[i]) / 1000;
 
@@ -1479,7 +1621,7 @@ static void test_server_header_timeout(void **state)
     assert_true(late <= TIMEOUT_MS + GRACE_MS);
     assert_int_equal(sc.failed, 0);
     assert_true(sc.served >= 3);
-    assert_true(sc.worst_us <= (STEADY_DELAY_MS + SLACK_MS * TSAN_FACTOR) * 1000LL);
+    assert_true(sc.worst_us <= (STEADY_DELAY_MS + SLACK_MS) * 1000LL);
     assert_int_equal(server_stats(&srv, &st, 0), 0);
     assert_int_equal(st.timeouts, N);
     assert_int_equal(st.in_flight, 0);
@@ -1750,6 +1892,29 @@ static void raise_nofile(int n)
     assert_true(rl.rlim_cur > (rlim_t)n + 64);
 }
 
+/* Did the server have every one of its n pages' heads before it sent the
+ * first answer? Then all n were in flight at once, however slowly the
+ * machine let them in: its own timeline says (GET /log, one clock). */
+static int all_in_before_first_out(const struct server *s, int n)
+{
+    struct sc_log_rec *r;
+    char *body;
+    size_t got;
+    long long last_in = 0, first_out = 0;
+
+    assert_int_equal(get_big(s, "/log", &body), 200);
+    assert_int_equal(sc_parse_log(body, &r, &got), 0);
+    assert_int_equal(got, (size_t)n);
+    for (size_t k = 0; k < got; k++) {
+        assert_int_equal(r[k].end, 'a');
+        last_in = r[k].start_us > last_in ? r[k].start_us : last_in;
+        first_out = k == 0 || r[k].end_us < first_out ? r[k].end_us : first_out;
+    }
+    free(r);
+    free(body);
+    return last_in < first_out;
+}
+
 /* Every client gets its own page, none before the delay, all together
  * (peak_in_flight == n), and the batch takes about one delay. */
 static void load_test(int n, long delay_ms, double max_s)
@@ -1778,10 +1943,12 @@ static void load_test(int n, long delay_ms, double max_s)
                   ld.rss_idle_kb, ld.rss_busy_kb, (double)(ld.rss_busy_kb - ld.rss_idle_kb) / n);
     assert_true((ld.t_last - ld.t0) / 1e6 <= max_s);
     assert_int_equal(server_stats(&srv, &st, 0), 0);
-    /* All n wait at once unless the last one was sent after the first
-     * could be due: possible only on a machine far too busy (several
-     * ASan load tests at once). Then say so instead of failing. */
-    if (ld.t_sent - ld.t0 < delay_ms * 1000 / 2)
+    /* All n wait at once unless the server read the last head after the
+     * first was due: possible only on a machine far too busy (several
+     * ASan load tests at once; the server takes 64 connections a turn, so
+     * it reads the first heads while the rest still come). Then say so
+     * instead of failing. */
+    if (all_in_before_first_out(&srv, n))
         assert_int_equal(st.peak_in_flight, n);
     else
         print_message("load: machine too busy for an exact peak: %lld "
@@ -1817,6 +1984,7 @@ int main(void)
         cmocka_unit_test(test_server_method_not_allowed),
         cmocka_unit_test(test_server_malformed),
         cmocka_unit_test(test_server_head_too_large),
+        cmocka_unit_test(test_server_big_heads),
         cmocka_unit_test(test_server_keep_alive),
         cmocka_unit_test(test_server_pipelined),
         cmocka_unit_test(test_server_connection_close),
@@ -1841,6 +2009,7 @@ int main(void)
         cmocka_unit_test(test_server_list_delays),
         cmocka_unit_test(test_server_list_stats),
         cmocka_unit_test(test_server_log_kinds),
+        cmocka_unit_test(test_server_parse_log),
         cmocka_unit_test(test_server_ideal),
         cmocka_unit_test(test_server_header_timeout),
         cmocka_unit_test(test_server_idle_timeout),
