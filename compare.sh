@@ -102,11 +102,12 @@ LESSONS=(
 )
 
 # The frontier lesson's models: every frontier variant that is not serial
-# (it would take a minute), in the table's order.
+# (it would take a minute), and the stage-by-stage form, in the table's order.
 frontier_models() {
     local m list=""
     for m in $MODELS_KNOWN; do
-        [[ ${MODEL_RUN[$m]} == frontier && ${MODEL_MEANS[$m]} != none ]] && list+="${list:+,}$m"
+        [[ (${MODEL_RUN[$m]} == frontier && ${MODEL_MEANS[$m]} != none) || ${MODEL_SCHEDULE[$m]} == stages ]] &&
+            list+="${list:+,}$m"
     done
     printf '%s' "$list"
 }

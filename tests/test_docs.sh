@@ -248,15 +248,15 @@ check_links() { # RECORDS
 
 # Every program named exists; every option shown for it is in its --help.
 check_options() { # RECORDS
-    local kind file line prog opt p name run all=() classic=()
+    local kind file line prog opt p name schedule all=() classic=()
     # The models: one row each in models.conf, a binary crawl-NAME each.
     # crawl-MODEL in the docs is a model of the classic job (-n ids); the
-    # frontier variants (run: frontier) take --pages instead.
-    while read -r name _ _ _ _ _ run _; do
+    # frontier variants (schedule frontier or stages) take --pages instead.
+    while read -r name _ _ _ _ schedule _; do
         [[ $name =~ ^[a-z] ]] || continue
         if [[ -x $bin/crawl-$name ]]; then
             all+=("crawl-$name")
-            [[ $run == frontier ]] || classic+=("crawl-$name")
+            [[ $schedule == frontier || $schedule == stages ]] || classic+=("crawl-$name")
         else
             problem "models.conf" "the model $name has no binary $bin/crawl-$name: build first"
         fi

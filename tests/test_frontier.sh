@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # test_frontier.sh BIN_DIR -- every frontier variant (models.conf rows whose
-# run is frontier) against real delay-servers on free ports, with fixed
+# run is frontier, and the stages form) against real delay-servers on free ports, with fixed
 # delays (lists 200 ms, details 100 ms; 4 lists of 5 details):
 #   each page fetched exactly once (the server's per-id and per-list counts),
 #     one row per page with its kind, L + L*K rows all OK;
@@ -90,7 +90,7 @@ check_time() { # WHAT W CHAIN_S IDEAL_S
 }
 
 # The frontier variants: name, schedule (frontier or stages) and means.
-mapfile -t VARIANTS < <(awk '/^[a-z]/ && $7 == "frontier" { print $1, $6, $8 }' "$SUITE_ROOT/models.conf")
+mapfile -t VARIANTS < <(awk '/^[a-z]/ && ($7 == "frontier" || $6 == "stages") { print $1, $6, $8 }' "$SUITE_ROOT/models.conf")
 check "models.conf lists frontier variants" [ ${#VARIANTS[@]} -gt 0 ]
 ALL_IDS=$(seq -s ' ' $((LISTS * PER_PAGE)))
 
