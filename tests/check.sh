@@ -21,6 +21,22 @@ check() { # NAME COMMAND...
     fi
 }
 
+# A delay-server of the test's own on a free port (a new one replaces the
+# last): sets $url and $srv_pid; needs $bin (the binaries) and $tmp.
+server() { # ARGS...
+    [[ -n ${srv_pid:-} ]] && kill "$srv_pid" 2>/dev/null && wait "$srv_pid" 2>/dev/null
+    "${bin:?}/delay-server" --port 0 --quiet "$@" >"${tmp:?}/srv" 2>"$tmp/srv.err" &
+    srv_pid=$!
+    url=""
+    for _ in $(seq 50); do
+        url=$(head -n 1 "$tmp/srv" 2>/dev/null)
+        [[ $url == http://* ]] && return 0
+        sleep 0.05
+    done
+    echo "delay-server did not start: $(cat "$tmp/srv.err")" >&2
+    exit 1
+}
+
 # The closing line ctest's log shows, and the exit status.
 check_summary() { # NAME
     echo "$1: $passed passed, $failed failed"

@@ -27,20 +27,6 @@ trap '[ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null; wait 2>/dev/null; rm -rf
 LISTS=4 PER_PAGE=5 LIST_MS=200 DETAIL_MS=100
 SHAPE=(--pages "$LISTS" --per-page "$PER_PAGE" --list-delay-ms "$LIST_MS" --delay-ms "$DETAIL_MS" --seed 3)
 
-server() { # ARGS... -> $url
-    [ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null && wait "$srv_pid" 2>/dev/null
-    "$bin/delay-server" --port 0 --quiet "$@" >"$tmp/srv" 2>"$tmp/srv.err" &
-    srv_pid=$!
-    url=""
-    for _ in $(seq 50); do
-        url=$(head -n 1 "$tmp/srv" 2>/dev/null)
-        [[ $url == http://* ]] && return 0
-        sleep 0.05
-    done
-    echo "delay-server did not start: $(cat "$tmp/srv.err")" >&2
-    exit 1
-}
-
 get() { curl -s --noproxy '*' --max-time 10 "$url$1"; }
 stat_of() { # key -> its value in /stats (a number, or a string unquoted)
     get /stats | grep -oE "\"$1\":(\"[^\"]*\"|[0-9]+)" | cut -d: -f2- | tr -d '"'

@@ -19,20 +19,6 @@ trap '[ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null; wait 2>/dev/null; rm -rf
 # shellcheck source=tests/check.sh
 . "$(dirname "${BASH_SOURCE[0]}")/check.sh"
 
-server() { # ARGS... -> $url
-    [ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null && wait "$srv_pid" 2>/dev/null
-    "$bin/delay-server" --port 0 --quiet "$@" >"$tmp/srv" 2>"$tmp/srv.err" &
-    srv_pid=$!
-    url=""
-    for _ in $(seq 50); do
-        url=$(head -n 1 "$tmp/srv" 2>/dev/null)
-        [[ $url == http://* ]] && return 0
-        sleep 0.05
-    done
-    echo "delay-server did not start: $(cat "$tmp/srv.err")" >&2
-    exit 1
-}
-
 stat_of() { # key -> its value in /stats (a number, or a string unquoted)
     curl -s --noproxy '*' "$url/stats" | grep -oE "\"$1\":(\"[^\"]*\"|[0-9]+)" | cut -d: -f2- | tr -d '"'
 }
