@@ -15,7 +15,7 @@ if(NOT SANITIZE AND EXISTS ${CMAKE_CURRENT_LIST_DIR}/judge)
   foreach(model IN LISTS CRAWL_GRADED_MODELS)
     add_test(NAME grade-${model}
       COMMAND ${CMAKE_CURRENT_LIST_DIR}/grade.sh --build-dir ${grade_build}
-              ${model} ${PROJECT_SOURCE_DIR}/${model}/${model}.c)
+              ${model} ${PROJECT_SOURCE_DIR}/${CRAWL_SOURCE_${model}})
     set_tests_properties(grade-${model} PROPERTIES FIXTURES_REQUIRED grade_build TIMEOUT 300
                          LABELS grade)
   endforeach()

@@ -30,7 +30,7 @@ if(NOT SANITIZE)
   add_executable(grade-judge
     judge/judge.c judge/registry.c judge/jobs.c judge/job.c judge/sandbox.c judge/observer.c
     judge/server.c judge/channel_reader.c judge/checks.c judge/schedule.c judge/hygiene.c
-    judge/util.c)
+    judge/frontier.c judge/util.c)
   target_link_libraries(grade-judge PRIVATE delay_plan stats_client)
   list(JOIN graded_flags_plain " " flags_plain)
   list(JOIN graded_flags_asan " " flags_asan)
@@ -60,8 +60,14 @@ if(NOT SANITIZE)
   set(wrap_options ${graded_wraps})
   list(TRANSFORM wrap_options PREPEND "LINKER:--wrap=")
   foreach(model IN LISTS CRAWL_GRADED_MODELS)
-    if(EXISTS ${CMAKE_SOURCE_DIR}/${model}/${model}.c)
-      add_executable(graded-ref-${model} EXCLUDE_FROM_ALL ${CMAKE_SOURCE_DIR}/${model}/${model}.c)
+    # its models.conf row's source; in a Gradescope bundle (whose model file
+    # is the skeleton) the reference handout.sh put beside the judge
+    set(ref_src ${CMAKE_SOURCE_DIR}/${CRAWL_SOURCE_${model}})
+    if(EXISTS ${judge_dir}/reference/${model}.c)
+      set(ref_src ${judge_dir}/reference/${model}.c)
+    endif()
+    if(EXISTS ${ref_src})
+      add_executable(graded-ref-${model} EXCLUDE_FROM_ALL ${ref_src})
       target_include_directories(graded-ref-${model} PRIVATE ${common_dir})
       target_compile_options(graded-ref-${model} PRIVATE -O1 -g)
       target_link_libraries(graded-ref-${model} PRIVATE graded_plain CURL::libcurl Threads::Threads m)

@@ -21,9 +21,10 @@ JOBS=${META_JOBS:-3} # gradings at once: three still keep every time bound on 2 
 WORK="" BUILD="" PASSED=0 FAILED=0
 LIST=() # "FILE MODEL LOSE MAYBE", one entry per grading
 
-# The graded models: the rows of models.conf whose run is default or extra.
+# The graded models and their files: the rows of models.conf whose run is
+# default, extra or frontier, as "NAME SOURCE".
 graded_models() {
-    awk '/^[a-z]/ && NF >= 8 && ($7 == "default" || $7 == "extra") { print $1 }' "$SRC/models.conf"
+    awk '/^[a-z]/ && NF >= 8 && ($7 == "default" || $7 == "extra" || $7 == "frontier") { print $1, $2 }' "$SRC/models.conf"
 }
 
 # The first "expect:" line of a fixture, as "MODEL LOSE MAYBE".
@@ -75,7 +76,7 @@ grade_one() {
 # The references (full marks), then the fixtures (each its expect: line).
 make_list() { # FIXTURE...
     local m f e fixtures=("$@")
-    for m in $(graded_models); do LIST+=("$SRC/$m/$m.c $m - "); done
+    while read -r m f; do LIST+=("$SRC/$f $m - "); done < <(graded_models)
     ((${#fixtures[@]} > 0)) || fixtures=("$SRC"/tests/fixtures/*.c "$SRC"/tests/fixtures/*.patch)
     for f in "${fixtures[@]}"; do
         e=$(expect_of "$f")

@@ -52,7 +52,7 @@ models_load() {
         MODEL_MEANS[$name]=$means
         MODELS_KNOWN+="${MODELS_KNOWN:+ }$name"
         [[ $run == default ]] && MODELS_ALL+="${MODELS_ALL:+ }$name"
-        [[ $run == default || $run == extra ]] && MODELS_GRADED+="${MODELS_GRADED:+ }$name"
+        [[ $run == default || $run == extra || $run == frontier ]] && MODELS_GRADED+="${MODELS_GRADED:+ }$name"
     done <"$MODELS_CONF"
     [[ -n $MODELS_ALL ]] || models_bad_row "$lineno" "no model is in the default run"
 }

@@ -51,15 +51,16 @@ struct judged_row {
     int id, worker, status;
     long bytes;
     double start_s, end_s;
+    int kind;                     /* enum page_kind: 1 a list page (frontier), 0 a detail */
     char error[JUDGED_ERROR_MAX]; /* one line: no newline or control byte */
 };
 
-/* "row SLOT ID WORKER STATUS BYTES START END |ERROR\n" into line: its
+/* "row SLOT ID WORKER STATUS BYTES START END KIND |ERROR\n" into line: its
  * length (cut to size - 1 like snprintf's), or -1. */
 static inline int judged_row_format(char *line, size_t size, const struct judged_row *r)
 {
-    return snprintf(line, size, "row %d %d %d %d %ld %.6f %.6f |%s\n", r->slot, r->id, r->worker,
-                    r->status, r->bytes, r->start_s, r->end_s, r->error);
+    return snprintf(line, size, "row %d %d %d %d %ld %.6f %.6f %d |%s\n", r->slot, r->id, r->worker,
+                    r->status, r->bytes, r->start_s, r->end_s, r->kind, r->error);
 }
 
 /* A "row" record (without its newline) into *r: 0, or -1. */
@@ -68,8 +69,8 @@ static inline int judged_row_parse(const char *line, struct judged_row *r)
     const char *bar = strchr(line, '|');
 
     memset(r, 0, sizeof *r);
-    if (!bar || sscanf(line, "row %d %d %d %d %ld %lf %lf", &r->slot, &r->id, &r->worker,
-                       &r->status, &r->bytes, &r->start_s, &r->end_s) != 7)
+    if (!bar || sscanf(line, "row %d %d %d %d %ld %lf %lf %d", &r->slot, &r->id, &r->worker,
+                       &r->status, &r->bytes, &r->start_s, &r->end_s, &r->kind) != 8)
         return -1;
     snprintf(r->error, sizeof r->error, "%s", bar + 1);
     return 0;

@@ -252,12 +252,16 @@ __attribute__((constructor)) static void judge_setup(void)
 }
 
 /* Rows of a finished call that are not a success in their own slot. */
-static int bad_rows(const struct result *res, int n)
+static int bad_rows(const struct job *job, const struct result *res, int n)
 {
     int bad = 0;
 
-    for (int i = 0; i < n; i++)
-        bad += !(res[i].id == i + 1 && res[i].status == 200 && res[i].error[0] == '\0');
+    for (int i = 0; i < n; i++) {
+        if (job->pages && res[i].id == 0) /* a frontier's rows end at the first empty one */
+            break;
+        bad += !((job->pages || res[i].id == i + 1) && res[i].status == 200 &&
+                 res[i].error[0] == '\0');
+    }
     return bad;
 }
 
@@ -265,12 +269,14 @@ static int bad_rows(const struct result *res, int n)
  * the driver reports; the judge sees each id fetched twice, or not. */
 static int run_twice(const struct job *job, struct result *res)
 {
-    struct result *first = results_new(job->n);
+    /* a frontier crawl appends its rows: they start empty (as the driver's) */
+    struct result *first =
+        job->pages ? calloc((size_t)job->n + 1, sizeof *first) : results_new(job->n);
 
     if (!first)
         return crawl_run(job, res);
     (void)crawl_run(job, first);
-    judged_first(bad_rows(first, job->n));
+    judged_first(bad_rows(job, first, job->n));
     free(first);
     return crawl_run(job, res);
 }

@@ -11,6 +11,7 @@
  * counts). What the program prints is context, never evidence.
  * Usage: see help() below. tests/grade.sh is its only intended caller. */
 #include "judge.h"
+#include "frontier.h"
 #include "sandbox.h"
 
 #include "delay_plan.h"
@@ -87,12 +88,28 @@ const char *flavor_key(enum flavor f)
     return FLAVORS[f].key;
 }
 
+/* The registry in use: the classic one (registry.c), or with --frontier
+ * the frontier variants' (frontier.c). */
+static const struct check *checks = CHECKS;
+static size_t nchecks;
+static const struct job_kind *job_kinds = JOB_KINDS;
+static size_t njob_kinds;
+static int frontier_mode; /* --frontier */
+
+static void use_registry(int frontier)
+{
+    checks = frontier ? FRONTIER_CHECKS : CHECKS;
+    nchecks = frontier ? NFRONTIER_CHECKS : NCHECKS;
+    job_kinds = frontier ? FRONTIER_JOB_KINDS : JOB_KINDS;
+    njob_kinds = frontier ? NFRONTIER_JOB_KINDS : NJOB_KINDS;
+}
+
 /* The job kind called name, or NULL. */
 static const struct job_kind *job_kind_find(const char *name)
 {
-    for (size_t k = 0; k < NJOB_KINDS; k++)
-        if (strcmp(JOB_KINDS[k].name, name) == 0)
-            return &JOB_KINDS[k];
+    for (size_t k = 0; k < njob_kinds; k++)
+        if (strcmp(job_kinds[k].name, name) == 0)
+            return &job_kinds[k];
     return NULL;
 }
 
@@ -100,34 +117,44 @@ static const struct job_kind *job_kind_find(const char *name)
  *   FLAVOR KEY FLAGS...     a build and its compiler flags
  *   WRAPS NAME...           the calls hooks.c stands in for (ld --wrap)
  *   CHECK NAME KEY[,KEY]    a check and the builds its jobs run in
- *   JOB NAME KEY            a kind of job and its build */
-static void list_registry(void)
+ *   JOB NAME KEY            a kind of job and its build
+ * Both registries, the classic one's first, then the frontier variants'
+ * (a check in both needs the same builds in both). */
+static void list_checks(void)
 {
-    for (int f = 0; f < FLAVOR_COUNT; f++)
-        printf("FLAVOR %s %s\n", FLAVORS[f].key, FLAVORS[f].flags);
-    printf("WRAPS %s\n", GRADED_WRAPS);
-    for (size_t c = 0; c < NCHECKS; c++) {
+    for (size_t c = 0; c < nchecks; c++) {
         int uses[FLAVOR_COUNT] = {0}, shown = 0;
 
-        for (size_t k = 0; k < NJOB_KINDS; k++)
-            if (list_has(CHECKS[c].jobs, JOB_KINDS[k].name))
-                uses[JOB_KINDS[k].flavor] = 1;
-        printf("CHECK %s ", CHECKS[c].name);
+        for (size_t k = 0; k < njob_kinds; k++)
+            if (list_has(checks[c].jobs, job_kinds[k].name))
+                uses[job_kinds[k].flavor] = 1;
+        printf("CHECK %s ", checks[c].name);
         for (int f = 0; f < FLAVOR_COUNT; f++)
             if (uses[f])
                 printf("%s%s", shown++ ? "," : "", FLAVORS[f].key);
         printf("\n");
     }
-    for (size_t k = 0; k < NJOB_KINDS; k++)
-        printf("JOB %s %s\n", JOB_KINDS[k].name, FLAVORS[JOB_KINDS[k].flavor].key);
+    for (size_t k = 0; k < njob_kinds; k++)
+        printf("JOB %s %s\n", job_kinds[k].name, FLAVORS[job_kinds[k].flavor].key);
+}
+
+static void list_registry(void)
+{
+    for (int f = 0; f < FLAVOR_COUNT; f++)
+        printf("FLAVOR %s %s\n", FLAVORS[f].key, FLAVORS[f].flags);
+    printf("WRAPS %s\n", GRADED_WRAPS);
+    use_registry(0);
+    list_checks();
+    use_registry(1);
+    list_checks();
 }
 
 /* Every check names jobs the registry has: a typo there would make a
  * check judge nothing. 0, or -1 (said on stderr). */
 static int registry_ok(void)
 {
-    for (size_t c = 0; c < NCHECKS; c++) {
-        const char *p = CHECKS[c].jobs;
+    for (size_t c = 0; c < nchecks; c++) {
+        const char *p = checks[c].jobs;
 
         while (*p) {
             size_t len = strcspn(p, ",");
@@ -135,7 +162,7 @@ static int registry_ok(void)
 
             snprintf(name, sizeof name, "%.*s", (int)len, p);
             if (!job_kind_find(name)) {
-                fprintf(stderr, "grade-judge: the check %s names no job %s\n", CHECKS[c].name,
+                fprintf(stderr, "grade-judge: the check %s names no job %s\n", checks[c].name,
                         name);
                 return -1;
             }
@@ -152,7 +179,7 @@ static void help(void)
     printf("usage: grade-judge --model MODEL --means MEANS --server DELAY-SERVER --work DIR\n"
            "                   [--plain BIN] [--asan BIN] [--tsan BIN]\n"
            "                   [--sandbox auto|require|off] [--seed N] [--reference BIN]\n"
-           "                   [--verbose] CHECK...\n"
+           "                   [--frontier] [--verbose] CHECK...\n"
            "       grade-judge --list\n"
            "Run a graded binary on the jobs the CHECKs need, each in a sandbox against\n"
            "its own delay-server, and print CHECK <name> PASS|FAIL <why>|SKIP <why>.\n"
@@ -160,15 +187,16 @@ static void help(void)
            "first as SEED N, so a grading can be replayed. --list prints the builds\n"
            "(FLAVOR KEY FLAGS), the wrapped calls (WRAPS), the checks with the builds\n"
            "they need (CHECK NAME KEYS) and the jobs (JOB NAME KEY), and exits.\n"
+           "--frontier: the model is a frontier variant (--pages): its own jobs and checks.\n"
            "Exit status: 0 the checks ran (whatever their verdicts), 2 bad usage,\n"
            "3 the judge itself could not work (no server, no work folder).\n");
 }
 
 static const struct check *check_find(const char *name)
 {
-    for (size_t k = 0; k < NCHECKS; k++)
-        if (strcmp(CHECKS[k].name, name) == 0)
-            return &CHECKS[k];
+    for (size_t k = 0; k < nchecks; k++)
+        if (strcmp(checks[k].name, name) == 0)
+            return &checks[k];
     return NULL;
 }
 
@@ -193,6 +221,7 @@ static int parse_args(int argc, char **argv, struct judge *jd)
         {"seed", required_argument, NULL, 'S'},
         {"reference", required_argument, NULL, 'R'},
         {"list", no_argument, NULL, 'l'},
+        {"frontier", no_argument, NULL, 'F'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -248,6 +277,10 @@ static int parse_args(int argc, char **argv, struct judge *jd)
         case 'h':
             help();
             exit(0);
+        case 'F':
+            use_registry(1);
+            frontier_mode = 1;
+            break;
         case 'l':
             list_registry();
             exit(0);
@@ -451,13 +484,20 @@ int main(int argc, char **argv)
     struct sigaction sa = {.sa_handler = on_signal};
     int rc;
 
-    jd.obs = calloc(NJOB_KINDS, sizeof *jd.obs);
-    jd.jobs = calloc(NJOB_KINDS, sizeof *jd.jobs);
-    jd.ref_obs = calloc(NJOB_KINDS, sizeof *jd.ref_obs);
+    size_t most = NJOB_KINDS > NFRONTIER_JOB_KINDS ? NJOB_KINDS : NFRONTIER_JOB_KINDS;
+
+    use_registry(0);
+    jd.obs = calloc(most, sizeof *jd.obs);
+    jd.jobs = calloc(most, sizeof *jd.jobs);
+    jd.ref_obs = calloc(most, sizeof *jd.ref_obs);
     if (!jd.obs || !jd.jobs || !jd.ref_obs) {
         fprintf(stderr, "grade-judge: out of memory\n");
         return 3;
     }
+    use_registry(1);
+    if (registry_ok() != 0)
+        return 3;
+    use_registry(0);
     if (registry_ok() != 0)
         return 3;
     if ((rc = parse_args(argc, argv, &jd)) != 0)
@@ -468,7 +508,10 @@ int main(int argc, char **argv)
         return 3;
     }
     jd.seed %= 1000000000000ul; /* short enough to type back in */
-    jobs_draw(&jd);
+    if (frontier_mode)
+        frontier_jobs_draw(&jd);
+    else
+        jobs_draw(&jd);
     g_judge = &jd;
     sigemptyset(&sa.sa_mask);
     if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0 ||

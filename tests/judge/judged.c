@@ -222,7 +222,8 @@ int judged_end(const struct result *res, int n, int rc, char *err, size_t errsiz
                                .status = res[i].status,
                                .bytes = res[i].bytes,
                                .start_s = res[i].start_s,
-                               .end_s = res[i].end_s};
+                               .end_s = res[i].end_s,
+                               .kind = res[i].kind};
 
         one_line(res[i].error, r.error, sizeof r.error);
         bad = send_record(fd, line, judged_row_format(line, sizeof line, &r));

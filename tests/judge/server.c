@@ -6,6 +6,8 @@
  * (server/stats_client.h). Its word is the judge's evidence. */
 #include "server.h"
 
+#include "frontier.h"
+
 #include "stats_client.h"
 
 #include <errno.h>
@@ -28,6 +30,7 @@
 int server_start(struct judge *jd, const struct job_shape *j, const char *sock, pid_t *pid_out,
                  struct obs *o)
 {
+    const struct frontier_shape *fr = frontier_shape_of(j);
     struct vec a = {0};
     int out[2], port = -1;
     char line[128] = "";
@@ -57,6 +60,15 @@ int server_start(struct judge *jd, const struct job_shape *j, const char *sock, 
         vec_add(&a, "--stall-ms=%d", STALL_MS);
     if (j->cut_ids[0])
         vec_add(&a, "--cut-ids=%s", j->cut_ids);
+    if (fr->pages) { /* a frontier job: list pages that name the details */
+        vec_add(&a, "--pages=%d", fr->pages);
+        vec_add(&a, "--per-page=%d", fr->per_page);
+        vec_add(&a, "--list-delay-ms=%ld-%ld", fr->list_min, fr->list_max);
+        if (fr->chain)
+            vec_add(&a, "--chain");
+        if (fr->fail_list)
+            vec_add(&a, "--list-fail-ids=%d", fr->fail_list);
+    }
     if (pipe2(out, O_CLOEXEC) != 0) {
         broken(o, "pipe: %s", strerror(errno));
         return -1;
@@ -161,6 +173,21 @@ static void read_log(int port, struct obs *o)
                                      .status = recs[k].status,
                                      .pid = recs[k].pid};
     o->nlog = (int)n;
+    if (frontier_shape_of(o->job)->pages) { /* a frontier job's list pages, per page */
+        struct frontier_obs *f = frontier_obs_of(o);
+        int pages = frontier_shape_of(o->job)->pages;
+
+        f->is_list = calloc(n + 1, 1);
+        for (size_t k = 0; f->is_list && k < n; k++) {
+            if (!recs[k].is_list)
+                continue;
+            f->is_list[k] = 1;
+            if (recs[k].id >= 1 && recs[k].id <= pages && recs[k].id <= FRONTIER_LISTS_MAX)
+                f->list_fetched[recs[k].id]++;
+            else
+                f->list_other++;
+        }
+    }
     o->log_ok = 1;
     free(recs);
     free(body);
@@ -189,6 +216,16 @@ void server_read(int port, struct obs *o)
     free(counts);
     free(body);
     read_log(port, o);
+    if (frontier_shape_of(o->job)->pages) { /* the greedy schedule over list -> detail */
+        double ideal;
+
+        snprintf(path, sizeof path, "/ideal?w=%d&frontier=1", o->w);
+        body = server_body(port, path);
+        if (body && sscanf(body, "{\"ideal_s\":%lf", &ideal) == 1)
+            frontier_obs_of(o)->ideal_s = ideal;
+        free(body);
+        return;
+    }
     if (o->job->delay_min == o->job->delay_max || o->n > JUDGE_MAX_N)
         return;
     snprintf(path, sizeof path, "/plan?n=%d", o->n);
