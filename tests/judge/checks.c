@@ -451,8 +451,11 @@ static void stalls_given_up(const struct obs *o, struct verdict *v)
                  "whole loop that restarts whenever something happens",
                  r->id, waited, o->job->timeout_ms);
         else if (waited < limit * 0.8 - 0.05)
-            fail(v, "id %d was given up after %.2f s, before its --timeout-ms %ld", r->id, waited,
-                 o->job->timeout_ms);
+            fail(v,
+                 "id %d (attempt %d) was given up after %.2f s, %.2f s into the job, before its "
+                 "--timeout-ms %ld: every attempt has the whole of it, however long the job has "
+                 "run (not what is left of a deadline for the whole job)",
+                 r->id, r->attempt, waited, r->start_s - o->log[0].start_s, o->job->timeout_ms);
     }
 }
 
@@ -466,7 +469,13 @@ void judge_timeout(const struct judge *jd, const struct obs *o, struct verdict *
         const struct judged_row *r = &o->rows[id - 1];
         int stalled = in_list(o->job->stall_ids, id);
 
-        if (stalled && row_ok(r))
+        if (!stalled && o->fetched[id] == 0)
+            fail(v,
+                 "id %d was never requested (its row says \"%s\"): every request is made, and "
+                 "given its whole --timeout-ms, however long the job has run (a deadline for the "
+                 "whole job?)",
+                 id, r->error);
+        else if (stalled && row_ok(r))
             fail(v,
                  "the row of id %d says success, but its page never came within --timeout-ms "
                  "%ld: a transfer slower than the timeout fails",
@@ -477,7 +486,7 @@ void judge_timeout(const struct judge *jd, const struct obs *o, struct verdict *
                  "says \"%s\": the timeout is per request, not one deadline for the whole job",
                  id, o->plan_ok ? o->delays_ms[id - 1] : o->job->delay_max, o->job->timeout_ms,
                  r->error);
-        else if (o->fetched[id] != 1)
+        else if (o->fetched[id] != 1 && !o->job->retries) /* with retries: the retries check's */
             fail(v,
                  "id %d was requested %d times: a request that timed out is a failed row (only "
                  "--retries asks again, and this job has none)",
@@ -486,7 +495,8 @@ void judge_timeout(const struct judge *jd, const struct obs *o, struct verdict *
     if (!o->log_ok)
         fail(v, "the judge could not read its server's timeline (not your fault: tell your "
                 "teacher)");
-    stalls_given_up(o, v);
+    if (!o->job->retries) /* a job with retries is judged by its rows and counts */
+        stalls_given_up(o, v);
 }
 
 void judge_empty(const struct judge *jd, const struct obs *o, struct verdict *v)

@@ -241,6 +241,35 @@ void draw_timeout(struct job_shape *j, struct draw *d)
              j->n, j->w, j->timeout_ms, j->stall_ids, j->delay_min, j->delay_max);
 }
 
+/* Retries that take the job far past ceil(N/W) x --timeout-ms: the first W
+ * ids never answer (each attempt times out, then a backoff, 5 attempts),
+ * the last ones are fast pages that start only when a worker is done with
+ * them. A correct run gives every attempt its whole --timeout-ms however
+ * long the job has run: the last pages start after about 5 T + the
+ * backoffs (at least 375 ms), past 3 x ceil(N/W) T = 6 T. A deadline for
+ * the whole job of up to about 3 times that (a transfer given what is left
+ * of it, no new request or attempt after it, the loop stopped at it) fails
+ * the last pages or the last attempts. */
+void draw_deadline(struct job_shape *j, struct draw *d)
+{
+    size_t len = 0;
+
+    j->w = d->serial ? 1 : pool(d, 3, 4);
+    j->n = j->w + (d->serial ? 1 : 2);
+    j->delay_min = 20;
+    j->delay_max = 40;
+    j->retries = 4;
+    j->timeout_ms = rnd(d, 300, 350); /* far above a fast page, even on a loaded machine */
+    for (int id = 1; id <= j->w; id++)
+        len += (size_t)snprintf(j->stall_ids + len, sizeof j->stall_ids - len, "%s%d",
+                                len ? "," : "", id);
+    describe(j,
+             "%d requests on %d workers, --retries %d, --timeout-ms %ld; ids %s never answer "
+             "(every attempt times out), the others within %ld-%ld ms: the job runs far past "
+             "ceil(N/W) x --timeout-ms",
+             j->n, j->w, j->retries, j->timeout_ms, j->stall_ids, j->delay_min, j->delay_max);
+}
+
 /* ---- every job of a grading ---- */
 
 /* Every job's shape for this model, from the grading's seed: each job its

@@ -249,6 +249,7 @@ void draw_large(struct job_shape *j, struct draw *d);
 void draw_faults(struct job_shape *j, struct draw *d);
 void draw_twice(struct job_shape *j, struct draw *d);
 void draw_caller(struct job_shape *j, struct draw *d);
+void draw_deadline(struct job_shape *j, struct draw *d);
 
 /* job.c */
 void job_run(struct judge *jd, const struct job_shape *j, struct obs *o);

@@ -43,6 +43,7 @@ const struct job_kind JOB_KINDS[] = {
     {"tsan_regular", FLAVOR_TSAN, draw_regular, HOOK_NONE, MODEL_THREADS, 0},
     {"tsan_ragged", FLAVOR_TSAN, draw_ragged, HOOK_NONE, MODEL_THREADS, 0},
     {"tsan_faults", FLAVOR_TSAN, draw_faults, HOOK_NONE, MODEL_THREADS, 0},
+    {"deadline", FLAVOR_PLAIN, draw_deadline, HOOK_NONE, 0, 0},
 };
 const size_t NJOB_KINDS = sizeof JOB_KINDS / sizeof JOB_KINDS[0];
 
@@ -50,7 +51,7 @@ const size_t NJOB_KINDS = sizeof JOB_KINDS / sizeof JOB_KINDS[0];
  * build but the caller's (its own children are the caller's). */
 #define AFTER_EVERY_JOB                                                                            \
     "regular,ragged,one_worker,more_workers,single,empty,uneven,unlimited,errors,wrong,refused,"   \
-    "timeout,contention,large,faults,twice"
+    "timeout,contention,large,faults,twice,deadline"
 
 /* The checks. A lenient one looks past a job that crashed or hung (its own
  * check already failed there) and judges the jobs that finished; it fails
@@ -79,7 +80,7 @@ const struct check CHECKS[] = {
     {.name = "http_errors", .jobs = "errors", .judge = judge_http_errors},
     {.name = "wrong_body", .jobs = "wrong", .judge = judge_wrong_body},
     {.name = "refused", .jobs = "refused", .judge = judge_refused},
-    {.name = "timeout", .jobs = "timeout", .judge = judge_timeout},
+    {.name = "timeout", .jobs = "timeout,deadline", .judge = judge_timeout},
     {.name = "empty", .jobs = "empty", .judge = judge_empty},
     {.name = "single", .jobs = "single", .judge = judge_single},
     {.name = "one_worker", .jobs = "one_worker", .judge = judge_one_worker},
@@ -115,7 +116,7 @@ const struct check CHECKS[] = {
      .needs = MODEL_THREADS,
      .skip = "ThreadSanitizer checks the threaded model",
      .judge = judge_sanitizer},
-    {.name = "retries", .jobs = "faults", .judge = judge_retries},
+    {.name = "retries", .jobs = "faults,deadline", .judge = judge_retries},
     {.name = "no_idle",
      .jobs = "regular,ragged,uneven,faults",
      .lenient = 1,

@@ -255,7 +255,9 @@ static void tried_as_allowed(const struct obs *o, struct verdict *v)
         else if (got < due)
             fail(v,
                  "id %d got %s at every attempt but was tried only %d times: --retries %d allows "
-                 "%d attempts for it (is the retry count per request? is this failure retried?)",
+                 "%d attempts for it (is the retry count per request? is this failure retried? "
+                 "does a "
+                 "deadline for the whole job stop it?)",
                  id, what, got, o->job->retries, due);
         else
             fail(v, "id %d got %s and was tried %d times: --retries %d allows at most %d", id, what,
