@@ -40,16 +40,17 @@ die() {
     exit 2
 }
 
-# The models.conf rows: SOURCE[name], MEANS[name]; GRADED: the names graded.
+# The models.conf rows: SOURCE[name], MEANS[name], SCHEDULE[name]; GRADED:
+# the names graded (run default, extra or frontier).
 read_models() {
-    local name source run means rest
-    declare -g -A SOURCE=() MEANS=()
+    local name source run means rest schedule
+    declare -g -A SOURCE=() MEANS=() SCHEDULE=()
     GRADED=""
-    while read -r name source _ _ _ _ run means rest; do
+    while read -r name source _ _ _ schedule run means rest; do
         [[ -z $name || $name == \#* ]] && continue
         [[ -n ${means:-} && -z ${rest:-} ]] || die "models.conf: the row of \"$name\" needs 8 columns"
-        SOURCE[$name]=$source MEANS[$name]=$means
-        [[ $run != default && $run != extra ]] || GRADED+=" $name"
+        SOURCE[$name]=$source MEANS[$name]=$means SCHEDULE[$name]=$schedule
+        [[ $run != default && $run != extra && $run != frontier ]] || GRADED+=" $name"
     done <"$src/models.conf"
 }
 
@@ -83,6 +84,39 @@ showing() { # TREE PATH...
 skeleton() { # MODEL REFERENCE-FILE
     local m=$1 ref=$2
     grep -q '^const struct model MODEL' "$ref" || die "$ref defines no \"const struct model MODEL\": no skeleton can be made of it"
+    if grep -q '\.frontier *= *1' "$ref"; then # a frontier variant: its own contract
+        cat <<EOF
+/* SPDX-License-Identifier: MIT */
+/* $m.c -- YOUR NAME: the frontier crawl (list pages lead to detail pages).
+ *
+ * The contract (common/crawl.h, docs/grading.md): crawl_run starts from
+ * list pages 1 .. job->pages (queue each with result_queued into the next
+ * free row of res[], at most job->n rows), fetches each queued row with
+ * fetch_page on a struct fetch of the worker's own, and queues the links
+ * fetch_links finds in it -- each page once (page_set_add) -- with at most
+ * job->nworkers in flight. It returns 0 (or -1 if it could not run them).
+ *
+ * TODO: a queue of pages found, and a count of pages in flight.
+ * TODO: workers that wait (not spin, not quit) while the queue is empty but
+ *       pages in flight may add to it, and stop when nothing is queued or
+ *       in flight.
+ * TODO: wait for every worker and release everything before returning.
+ *
+ * Check your work:  tests/grade.sh MODEL .   (from the repository's root)
+ */
+#include "crawl.h"
+
+int crawl_run(const struct job *job, struct result *res)
+{
+    (void)job;
+    (void)res;
+    return -1; /* TODO: nothing is fetched yet */
+}
+
+EOF
+        awk '/^const struct model MODEL/ { on = 1 } on { print } on && /};/ { exit }' "$ref"
+        return
+    fi
     cat <<EOF
 /* SPDX-License-Identifier: MIT */
 /* $m.c -- YOUR NAME: the job with the $m model.
@@ -146,7 +180,7 @@ make_handout() { # DIR KEEP-JUDGE
     for name in "${!SOURCE[@]}"; do
         f=${SOURCE[$name]}
         if [[ $name == "$model" ]] || shows_mechanism "$d/$f"; then
-            skeleton "$(basename "$f" .c)" "$src/$f" >"$d/$f"
+            skeleton "$(basename "$f" .c)" "$src/$f" | sed "s|tests/grade.sh MODEL \.|tests/grade.sh $name .|" >"$d/$f"
         fi
     done
     left_out=()
@@ -172,7 +206,9 @@ make_handout() { # DIR KEEP-JUDGE
 }
 
 write_assignment() { # DIR
-    local check
+    local check run_args="-n 100 -w 10"
+    [[ ${SCHEDULE[$model]} != frontier ]] ||
+        run_args="--pages 10 -w 10    # the server started with --pages 10 --per-page 10"
     if [[ -d $1/tests/judge ]]; then
         check="Check it as your teacher will grade it (the same grader, the same checks):
 
@@ -187,7 +223,7 @@ the $model model's own mechanism, which is yours to write."
     cat >"$1/ASSIGNMENT.md" <<EOF
 # Assignment: the $model model
 
-Write \`$model/$model.c\`: the crawler's job with the $model model. Everything
+Write \`${SOURCE[$model]}\`: the crawler's job with the $model model. Everything
 else -- the job, the command line, the timing and the report (\`common/\`), the
 delay-server (\`server/\`), the other models -- is given; read \`README.md\`,
 then \`serial/serial.c\`, the simplest model.
@@ -200,7 +236,7 @@ Build and run it as the README shows:
 
     cmake -S . -B build && cmake --build build -j
     build/bin/delay-server --port 0 --delay-ms 500 &     # prints its URL
-    build/bin/crawl-$model --url URL -n 100 -w 10
+    build/bin/crawl-$model --url URL $run_args
 
 $check
 EOF
@@ -210,12 +246,13 @@ EOF
 # words (printf %q) above a fixed body; nothing else is filled in.
 write_gradescope_scripts() { # DIR REQUIRE(0|1)
     local checks=empty,memory
-    awk -v m="$model" '$1 == m && $2 == "race" { found = 1 } END { exit !found }' "$src/tests/rubric.conf" &&
+    awk -v m="$model" '$1 == m && $2 == "race" { found = 1 } END { exit !found }' "$src/tests/rubric.conf" "$src/tests/rubric_frontier.conf" &&
         checks+=,race
     {
         echo '#!/usr/bin/env bash'
         echo '# Gradescope runs this once, as root, when it builds the autograder image.'
         printf 'model=%q checks=%q\n' "$model" "$checks"
+        printf 'file=%q\n' "${SOURCE[$model]}"
         cat <<'EOF'
 set -euo pipefail
 apt-get update -qq
@@ -224,7 +261,7 @@ DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 # Build the grader's own parts once (each flavour), so each submission
 # compiles only itself.
 cd /autograder/source
-tests/grade.sh --build-dir /autograder/build --only "$checks" "$model" "$model/$model.c" >/dev/null || true
+tests/grade.sh --build-dir /autograder/build --only "$checks" "$model" "$file" >/dev/null || true
 EOF
     } >"$1/setup.sh"
     {
@@ -233,6 +270,7 @@ EOF
         echo '# in /autograder/submission (their names are the student'"'"'s: data, never'
         echo '# code); the results go to /autograder/results/results.json.'
         printf 'model=%q require_sandbox=%q\n' "$model" "$2"
+        printf 'base=%q # the file to grade, as the student names it\n' "$(basename "${SOURCE[$model]}")"
         cat <<'EOF'
 set -uo pipefail
 results=/autograder/results/results.json
@@ -243,14 +281,14 @@ no_grading() { # TEXT
     jq -n --arg out "$1" '{score: 0, output: $out, output_format: "text", tests: []}' >"$results"
 }
 
-# The shallowest $model.c in the submission (find never follows a link).
+# The shallowest $base in the submission (find never follows a link).
 sub=""
 while IFS= read -r -d '' entry; do
     sub=${entry#*/}
     break
-done < <(find /autograder/submission -name "$model.c" -type f -printf '%d/%p\0' 2>/dev/null | sort -z -n)
+done < <(find /autograder/submission -name "$base" -type f -printf '%d/%p\0' 2>/dev/null | sort -z -n)
 if [[ -z $sub ]]; then
-    no_grading "No $model.c in your submission: upload the file $model.c."
+    no_grading "No $base in your submission: upload the file $base."
     exit 0
 fi
 args=(--build-dir /autograder/build --json "$results")
@@ -263,7 +301,7 @@ rc=$?
 cat "$log" >&2 # the grader's own warnings, for the instructor
 if [[ $rc -ge 2 || ! -s $results ]]; then
     why=$(tail -n 3 "$log" | tr -d '\000-\010\013-\037\177')
-    no_grading "The autograder could not grade $model.c (tests/grade.sh exit $rc): ${why:-no message}. This is not a verdict on your file: tell your instructor."
+    no_grading "The autograder could not grade $base (tests/grade.sh exit $rc): ${why:-no message}. This is not a verdict on your file: tell your instructor."
 fi
 rm -f "$log"
 exit 0 # the score is in results.json; a non-zero exit would read as an autograder failure
@@ -286,7 +324,7 @@ main() {
 
     if [[ $mode == --handout ]]; then
         make_handout "$dir" 0
-        echo "handout for the $model model: $dir (the student writes $model/$model.c; see $dir/ASSIGNMENT.md)"
+        echo "handout for the $model model: $dir (the student writes ${SOURCE[$model]}; see $dir/ASSIGNMENT.md)"
         local why
         for why in "${left_out[@]}"; do echo "  left out: $why"; done
         return 0

@@ -112,6 +112,21 @@ check "the multiprocess Gradescope bundle keeps the judge (students never see it
 check "--gradescope ... --require-sandbox: its run_autograder refuses to grade without bubblewrap" \
     grep -q "^model=async require_sandbox=1$" "$tmp/ag-req/run_autograder"
 
+# ---- a frontier variant: its handout and bundle (its file is threadpool_frontier.c) ----
+hf=$tmp/handout-tpf
+"$root/tests/grade.sh" --handout threadpool-frontier "$hf" >"$out" 2>"$err"
+check "--handout threadpool-frontier exits 0" [ $? -eq 0 ]
+check "... its skeleton states the frontier's contract" \
+    grep -q "TODO: workers that wait (not spin, not quit)" "$hf/threadpool/threadpool_frontier.c"
+check "... and still declares the frontier model" grep -q "\.frontier = 1" "$hf/threadpool/threadpool_frontier.c"
+check "... its ASSIGNMENT.md names the file to write and --pages" \
+    grep -q "threadpool/threadpool_frontier.c.*" "$hf/ASSIGNMENT.md"
+"$root/tests/grade.sh" --gradescope threadpool-frontier "$tmp/ag-tpf" >"$out" 2>"$err"
+check "--gradescope threadpool-frontier exits 0" [ $? -eq 0 ]
+check "... its run_autograder looks for threadpool_frontier.c" grep -q "^base=threadpool_frontier.c " "$tmp/ag-tpf/run_autograder"
+check "... the judge has its reference, for the cpu check's yardstick" \
+    cmp -s "$root/threadpool/threadpool_frontier.c" "$tmp/ag-tpf/source/tests/judge/reference/threadpool-frontier.c"
+
 # ---- the Gradescope bundle, run as Gradescope runs it ----
 ag=$tmp/ag
 "$root/tests/grade.sh" --gradescope async "$ag" >"$out" 2>"$err"
