@@ -19,7 +19,6 @@
 
 #include "delay_plan.h"
 
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,23 +29,6 @@
 
 /* ---- drawing ---- */
 
-static int rnd(struct draw *d, int lo, int hi)
-{
-    return hi <= lo ? lo : lo + (int)(dplan_mix(d->rng++) % (uint64_t)(hi - lo + 1));
-}
-
-static void describe(struct job_shape *j, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void describe(struct job_shape *j, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(j->what, sizeof j->what, fmt, ap);
-    va_end(ap);
-}
-
-/* L lists of K, detail delays 40-80 ms, lists lmin-lmax ms. */
 /* The frontier parts of the jobs and observations, by index beside
  * jd->jobs, jd->obs and jd->ref_obs (frontier_jobs_draw says where they
  * are); a classic grading has none. */
@@ -88,6 +70,7 @@ void frontier_obs_free(const struct obs *o)
     f->is_list = NULL;
 }
 
+/* L lists of K, detail delays 40-80 ms, lists lmin-lmax ms. */
 static void shape(struct job_shape *j, int pages, int per_page, int w, long lmin, long lmax)
 {
     struct frontier_shape *f = frontier_shape_of(j);

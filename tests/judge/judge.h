@@ -230,6 +230,9 @@ void broken(struct obs *o, const char *fmt, ...) __attribute__((format(printf, 2
 int list_dir_ints(const char *path, int *out, int max);
 
 /* jobs.c */
+int rnd(struct draw *d, int lo, int hi); /* a whole number in [lo, hi], from the seed */
+void describe(struct job_shape *j, const char *fmt, ...) /* the shape in words, for reasons */
+    __attribute__((format(printf, 2, 3)));
 void jobs_draw(struct judge *jd);
 int job_applies(const struct job_shape *j, const struct model_spec *m);
 void draw_regular(struct job_shape *j, struct draw *d);
