@@ -28,7 +28,7 @@ if(NOT SANITIZE AND EXISTS ${CMAKE_CURRENT_LIST_DIR}/judge)
     add_test(NAME grade-host COMMAND ${CMAKE_CURRENT_LIST_DIR}/test_grade_host.sh ${grade_build})
     set_tests_properties(grade-host PROPERTIES FIXTURES_REQUIRED grade_build TIMEOUT 600 LABELS grade)
     add_test(NAME grade-meta COMMAND ${CMAKE_CURRENT_LIST_DIR}/meta_grade.sh ${grade_build})
-    set_tests_properties(grade-meta PROPERTIES FIXTURES_REQUIRED grade_build TIMEOUT 1200
+    set_tests_properties(grade-meta PROPERTIES FIXTURES_REQUIRED grade_build TIMEOUT 2400
                          LABELS "grade;slow;meta" RUN_SERIAL ON)
   endif()
 endif()
