@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# meta_grade.sh -- the grader's own test (ctest: grade-meta). Grades the
-# reference models (full marks) and every fixture in tests/fixtures/, each
-# of which says in its leading comment what it must lose:
+# meta_grade.sh -- the grader's own test (ctest: grade-meta). Grades every
+# fixture in tests/fixtures/ (the references' full marks are the
+# grade-MODEL tests' to check), each of which says in its leading comment
+# what it must lose:
 #     expect: MODEL lose CHECK,CHECK,... [maybe CHECK,...]
 #     expect: MODEL lose -          (a correct design: full marks)
 #     expect: MODEL lose all        (an attack: every point lost)
@@ -20,12 +21,6 @@ SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 JOBS=${META_JOBS:-3} # gradings at once: three still keep every time bound on 2 cores
 WORK="" BUILD="" PASSED=0 FAILED=0
 LIST=() # "FILE MODEL LOSE MAYBE", one entry per grading
-
-# The graded models and their files: the rows of models.conf whose run is
-# default, extra or frontier, as "NAME SOURCE".
-graded_models() {
-    awk '/^[a-z]/ && NF >= 8 && ($7 == "default" || $7 == "extra" || $7 == "frontier") { print $1, $2 }' "$SRC/models.conf"
-}
 
 # The first "expect:" line of a fixture, as "MODEL LOSE MAYBE".
 # (its leading comment may wrap the line: the first lines are read as one).
@@ -73,10 +68,9 @@ grade_one() {
     echo "$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') ${file##*/}" >"$WORK/res/$tag.time"
 }
 
-# The references (full marks), then the fixtures (each its expect: line).
+# The fixtures, each with its expect: line.
 make_list() { # FIXTURE...
-    local m f e fixtures=("$@")
-    while read -r m f; do LIST+=("$SRC/$f $m - "); done < <(graded_models)
+    local f e fixtures=("$@")
     ((${#fixtures[@]} > 0)) || fixtures=("$SRC"/tests/fixtures/*.c "$SRC"/tests/fixtures/*.patch)
     for f in "${fixtures[@]}"; do
         e=$(expect_of "$f")
@@ -207,8 +201,8 @@ main() {
     chmod 755 "$WORK" "$TMPDIR" # the graders' throw-away users must reach their folders
 
     # The build first, once, so the parallel gradings share it.
-    if ! "$SRC/tests/grade.sh" --build-dir "$BUILD" threadpool "$SRC/threadpool/threadpool.c" >"$WORK/warm.out" 2>&1; then
-        echo "META FAIL: the reference threadpool does not get full marks:"
+    if ! "$SRC/tests/grade.sh" --build-dir "$BUILD" --only results threadpool "$SRC/threadpool/threadpool.c" >"$WORK/warm.out" 2>&1; then
+        echo "META FAIL: the reference threadpool does not get the results check's points:"
         cat "$WORK/warm.out"
         echo "grade-meta: 0 passed, 1 failed"
         exit 1

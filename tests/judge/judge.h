@@ -188,6 +188,8 @@ struct verdict {
 };
 
 typedef void judge_fn(const struct judge *jd, const struct obs *o, struct verdict *v);
+int cpu_settled(
+    const struct obs *o); /* hygiene.c: within cpu's bounds even against a free reference */
 
 /* A check: one entry of the registry (registry.c). */
 struct check {
@@ -196,7 +198,8 @@ struct check {
     int lenient;      /* skips jobs that did not finish */
     unsigned needs;   /* model traits it needs (0: every model) ... */
     const char *skip; /* ... and the reason it is skipped without them */
-    int reference;    /* also runs the suite's own model on its jobs (a yardstick) */
+    int reference;    /* also runs the suite's own model on its jobs (a yardstick) ... */
+    int (*settled)(const struct obs *o); /* ... unless this says the job passes whatever it shows */
     judge_fn *judge;
 };
 

@@ -99,6 +99,7 @@ const struct check CHECKS[] = {
      .jobs = "uneven,regular,faults",
      .lenient = 1,
      .reference = 1,
+     .settled = cpu_settled,
      .judge = judge_cpu},
     {.name = "exclusion",
      .jobs = "contention,regular,ragged,large",
