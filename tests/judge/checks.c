@@ -585,3 +585,32 @@ void judge_second_run(const struct judge *jd, const struct obs *o, struct verdic
         fail(v, "the first of two calls of crawl_run left %d rows failed or misplaced",
              o->first_bad);
 }
+
+/* ---- spawn_fails: a thread or a process refused ---- */
+
+/* pthread_create or fork fails (EAGAIN) once spawn_cap have started: the
+ * workers already running still do every request, and crawl_run returns
+ * (threads_joined, children_reaped and fds_closed judge what it left). */
+void judge_spawn_fails(const struct judge *jd, const struct obs *o, struct verdict *v)
+{
+    (void)jd;
+    if (!ran(o, v))
+        return;
+    if (o->calls_seen && o->calls.threads_created + o->calls.forks <= o->job->spawn_cap) {
+        fail(v, "no pthread_create or fork was refused: the model started %ld of its own",
+             o->calls.threads_created + o->calls.forks);
+        return;
+    }
+    for (int id = 1; id <= o->n; id++) {
+        if (o->fetched[id] == 0)
+            fail(v,
+                 "after pthread_create or fork failed, id %d was never fetched: the workers "
+                 "already running must share out all the work (a failed start is not the end "
+                 "of the job)",
+                 id);
+        else if (o->fetched[id] > 1)
+            fail(v, "id %d was fetched %d times", id, o->fetched[id]);
+    }
+    fetched_beyond(o, v);
+    rows_ok(o, v, "", "");
+}

@@ -46,7 +46,8 @@ int __real_sem_wait(sem_t *s);
 int __real_sem_trywait(sem_t *s);
 int __real_sem_timedwait(sem_t *s, const struct timespec *t);
 
-static int in_forked_worker; /* set in the child of every fork */
+static int in_forked_worker;           /* set in the child of every fork */
+static long spawn_cap = RUNAWAY_TASKS; /* JUDGE_SPAWN_CAP: the spawn_fails job's, lower */
 
 static void count(long *field)
 {
@@ -54,10 +55,18 @@ static void count(long *field)
         __atomic_fetch_add(field, 1, __ATOMIC_RELAXED);
 }
 
-/* Past RUNAWAY_TASKS, refuse as a process limit would (EAGAIN). */
+/* Past the cap, refuse as a process limit would (EAGAIN). Threads and
+ * forks count together: either is a task under RLIMIT_NPROC. */
 static int over_cap(long *field)
 {
-    return judged_calls && __atomic_add_fetch(field, 1, __ATOMIC_RELAXED) > RUNAWAY_TASKS;
+    long tasks;
+
+    if (!judged_calls)
+        return 0;
+    __atomic_add_fetch(field, 1, __ATOMIC_RELAXED);
+    tasks = __atomic_load_n(&judged_calls->threads_created, __ATOMIC_RELAXED) +
+            __atomic_load_n(&judged_calls->forks, __ATOMIC_RELAXED);
+    return tasks > spawn_cap;
 }
 
 int __wrap_pthread_create(pthread_t *t, const pthread_attr_t *a, void *(*fn)(void *), void *arg)
@@ -245,6 +254,10 @@ static void caller_child(int live_s)
 
 __attribute__((constructor)) static void judge_setup(void)
 {
+    const char *cap = getenv("JUDGE_SPAWN_CAP");
+
+    if (cap && atol(cap) > 0)
+        spawn_cap = atol(cap);
     if (getenv("JUDGE_CALLER")) {
         caller_child(0);
         caller_child(CALLER_KID_S);

@@ -146,10 +146,22 @@ static void job_args(struct vec *a, const struct obs *o)
     }
 }
 
-/* What the hooks do in the caller's place (hooks.c reads it). */
-static const char *hook_env(enum caller_hook hook)
+/* What the hooks do in the caller's or the system's place (hooks.c reads
+ * it), as NAME=VALUE in buf; NULL for nothing. */
+static const char *hook_env(const struct job_shape *j, char *buf, size_t size)
 {
-    return hook == HOOK_TWICE ? "JUDGE_TWICE=1" : hook == HOOK_CALLER ? "JUDGE_CALLER=1" : NULL;
+    switch (j->kind->hook) {
+    case HOOK_TWICE:
+        return "JUDGE_TWICE=1";
+    case HOOK_CALLER:
+        return "JUDGE_CALLER=1";
+    case HOOK_SPAWN:
+        snprintf(buf, size, "JUDGE_SPAWN_CAP=%d", j->spawn_cap);
+        return buf;
+    case HOOK_NONE:
+        break;
+    }
+    return NULL;
 }
 
 static int mkdir_for(const char *path, mode_t mode, uid_t owner)
@@ -215,6 +227,7 @@ static void run_program(struct judge *jd, struct running *run, struct obs *o, co
     int chan[2] = {-1, -1}, out[2] = {-1, -1}, info[2] = {-1, -1};
     unsigned char raw[16];
     struct vec args = {0};
+    char hook[64];
 
     if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw) {
         broken(o, "getrandom: %s", strerror(errno));
@@ -238,7 +251,7 @@ static void run_program(struct judge *jd, struct running *run, struct obs *o, co
         struct sandbox_run s = {
             .bin = o->is_reference ? jd->reference : jd->bin[o->job->flavor],
             .args = &args,
-            .hook_env = hook_env(o->job->kind->hook),
+            .hook_env = hook_env(o->job, hook, sizeof hook),
             .sockdir = sockdir,
             .outdir = outdir,
             .refused = o->job->refused,

@@ -268,6 +268,23 @@ void draw_deadline(struct job_shape *j, struct draw *d)
              j->n, j->w, j->retries, j->timeout_ms, j->stall_ids, j->delay_min, j->delay_max);
 }
 
+/* The system refuses a thread or a process (EAGAIN, as RLIMIT_NPROC
+ * would) once spawn_cap have started, 1..W-1 of W: the workers already
+ * running must do all the work, and crawl_run must still clean up and
+ * return. Only for models that start threads or processes. */
+void draw_spawn_fails(struct job_shape *j, struct draw *d)
+{
+    plain(j, d);
+    j->w = pool(d, 4, 8);
+    j->n = j->w * 2 + rnd(d, 1, 3);
+    j->spawn_cap = rnd(d, 1, j->w / 2);
+    j->skip = !d->spawns;
+    describe(j,
+             "%d requests on %d workers; pthread_create and fork fail (EAGAIN) after %d "
+             "succeeded, as under a process limit",
+             j->n, j->w, j->spawn_cap);
+}
+
 /* ---- every job of a grading ---- */
 
 /* Every job's shape for this model, from the grading's seed: each job its
@@ -280,7 +297,8 @@ void jobs_draw(struct judge *jd)
         struct job_shape *j = &jd->jobs[k];
         struct draw d = {.rng = dplan_hash(jd->seed, k + 1),
                          .serial = !jd->model->pool,
-                         .even_pools = jd->model->forks && jd->model->event_loop};
+                         .even_pools = jd->model->forks && jd->model->event_loop,
+                         .spawns = jd->model->threads || jd->model->forks};
 
         *j = (struct job_shape){.kind = kind, .name = kind->name, .flavor = kind->flavor};
         kind->draw(j, &d);

@@ -56,6 +56,7 @@ enum caller_hook {
     HOOK_NONE,
     HOOK_TWICE,  /* crawl_run called twice in one process */
     HOOK_CALLER, /* the caller has children of its own */
+    HOOK_SPAWN,  /* pthread_create and fork refused (EAGAIN) past job->spawn_cap */
 };
 
 struct job_shape;
@@ -65,6 +66,7 @@ struct draw {
     unsigned long long rng; /* the job's own stream, from the grading's seed */
     int serial;             /* the model has no pool: fewer requests */
     int even_pools;         /* hybrid: W is split between two processes */
+    int spawns;             /* the model starts threads or processes of its own */
 };
 
 /* A kind of job: one entry of the registry (registry.c). */
@@ -91,6 +93,7 @@ struct job_shape {
     char stall_ids[JUDGE_IDS_MAX]; /* never answered: each attempt times out */
     char cut_ids[JUDGE_IDS_MAX];   /* half a page, then the connection closes */
     int refused;                   /* no server: every connection refused */
+    int spawn_cap;                 /* HOOK_SPAWN: threads or forks that succeed */
     int skip;                      /* not run for this model */
     char what[JUDGE_WHY_MAX];      /* for reasons: the shape in words */
 };
@@ -256,6 +259,7 @@ void draw_faults(struct job_shape *j, struct draw *d);
 void draw_twice(struct job_shape *j, struct draw *d);
 void draw_caller(struct job_shape *j, struct draw *d);
 void draw_deadline(struct job_shape *j, struct draw *d);
+void draw_spawn_fails(struct job_shape *j, struct draw *d);
 
 /* job.c */
 void job_run(struct judge *jd, const struct job_shape *j, struct obs *o);
@@ -289,7 +293,7 @@ int still_working(const struct obs *o);
  * schedule: uneven, retries, no_idle), hygiene.c (what crawl_run leaves) */
 judge_fn judge_results, judge_parallel, judge_limit, judge_unlimited, judge_http_errors,
     judge_wrong_body, judge_refused, judge_timeout, judge_empty, judge_single, judge_one_worker,
-    judge_more_workers, judge_exclusion, judge_second_run;
+    judge_more_workers, judge_exclusion, judge_second_run, judge_spawn_fails;
 judge_fn judge_uneven, judge_retries, judge_no_idle;
 judge_fn judge_threads_joined, judge_children_reaped, judge_fds_closed, judge_easy_handles,
     judge_cpu, judge_sanitizer, judge_caller_state;

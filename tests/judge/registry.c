@@ -44,6 +44,7 @@ const struct job_kind JOB_KINDS[] = {
     {"tsan_ragged", FLAVOR_TSAN, draw_ragged, HOOK_NONE, MODEL_THREADS, 0},
     {"tsan_faults", FLAVOR_TSAN, draw_faults, HOOK_NONE, MODEL_THREADS, 0},
     {"deadline", FLAVOR_PLAIN, draw_deadline, HOOK_NONE, 0, 0},
+    {"spawn_fails", FLAVOR_PLAIN, draw_spawn_fails, HOOK_SPAWN, MODEL_POOL, 0},
 };
 const size_t NJOB_KINDS = sizeof JOB_KINDS / sizeof JOB_KINDS[0];
 
@@ -51,7 +52,7 @@ const size_t NJOB_KINDS = sizeof JOB_KINDS / sizeof JOB_KINDS[0];
  * build but the caller's (its own children are the caller's). */
 #define AFTER_EVERY_JOB                                                                            \
     "regular,ragged,one_worker,more_workers,single,empty,uneven,unlimited,errors,wrong,refused,"   \
-    "timeout,contention,large,faults,twice,deadline"
+    "timeout,contention,large,faults,twice,deadline,spawn_fails"
 
 /* The checks. A lenient one looks past a job that crashed or hung (its own
  * check already failed there) and judges the jobs that finished; it fails
@@ -123,6 +124,11 @@ const struct check CHECKS[] = {
      .lenient = 1,
      .judge = judge_no_idle},
     {.name = "second_run", .jobs = "twice", .judge = judge_second_run},
+    {.name = "spawn_fails",
+     .jobs = "spawn_fails",
+     .needs = MODEL_POOL,
+     .skip = "a serial model starts no thread or process",
+     .judge = judge_spawn_fails},
     {.name = "caller_state",
      .jobs = "caller,regular,errors",
      .lenient = 1,
