@@ -22,14 +22,13 @@ umask 022 # nothing the grader makes is writable by others (see --build-dir)
 
 usage="usage: tests/grade.sh [--json FILE] [--build-dir DIR] [--only CHECK,...] [--seed N] [--verbose] [--require-sandbox] MODEL FILE.c|DIR"
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-rubric=${GRADE_RUBRIC:-$src/tests/rubric.conf} # a frontier variant's: tests/rubric_frontier.conf
+rubric=${GRADE_RUBRIC:-$src/tests/rubric.conf} # every model's, the frontier variants' too
 export LC_ALL=C # ASCII quotes in compiler messages; byte-wise patterns
 
 # The graded models and what each runs on: models.conf (its rows whose run
 # is default, extra or frontier; "means" says which rules below apply).
 MODELS=""
 declare -A MODEL_MEANS=() MODEL_FRONTIER=()
-frontier_arg=() # --frontier for a frontier variant (its schedule)
 # The headers a model file may include: the contract only.
 PUBLIC_HEADERS=(crawl.h)
 # What the judge knows (grade-judge --list, read by read_registry once it
@@ -145,8 +144,8 @@ counts every process of your account against it, so a busy account leaves
 the judge less room) and no cap on the total memory; the last line before
 the rubric says which.
 
-Points: tests/rubric.conf (the frontier variants: tests/rubric_frontier.conf),
-or the file named by GRADE_RUBRIC.
+Points: tests/rubric.conf (every model's, the frontier variants' too), or
+the file named by GRADE_RUBRIC.
 Exit status: 0 full marks, 1 points lost, 2 bad usage, 3 the grader itself
 could not work, 130 interrupted (143 terminated, 129 hung up).
 EOF
@@ -181,8 +180,8 @@ shown() { # NAME
 }
 
 # The models.conf rows: MODELS (graded ones), MODEL_MEANS and
-# MODEL_FRONTIER (1: a frontier variant, graded on the judge's frontier
-# jobs: grade-judge --frontier).
+# MODEL_FRONTIER (1: a frontier variant, whose schedule the judge is told
+# with its means, --means MEANS+frontier: it runs the frontier jobs).
 read_models() {
     local conf=$src/models.conf name run means rest schedule
     [[ -r $conf ]] || { echo "grade.sh: cannot read $conf" >&2; exit 3; }
@@ -777,7 +776,9 @@ run_judge() {
     : >"$verdicts"
     [[ -z $note ]] || return 0
     local jrc f
-    local -a judge_args=(--model "$model" --means "${MODEL_MEANS[$model]}" "${frontier_arg[@]}" --server "$suite/bin/delay-server" --work "$work/judge" --sandbox "$sandbox")
+    local means=${MODEL_MEANS[$model]}
+    [[ ${MODEL_FRONTIER[$model]} -eq 0 ]] || means+=+frontier
+    local -a judge_args=(--model "$model" --means "$means" --server "$suite/bin/delay-server" --work "$work/judge" --sandbox "$sandbox")
     [[ $sandboxed -eq 1 ]] || judge_args+=(--sandbox off)
     [[ $verbose -eq 1 ]] && judge_args+=(--verbose)
     [[ -z $seed ]] || judge_args+=(--seed "$seed")
@@ -874,10 +875,6 @@ $compile_msgs}"
 main() {
     read_models
     parse_args "$@"
-    if [[ ${MODEL_FRONTIER[$model]:-0} -eq 1 ]]; then
-        frontier_arg=(--frontier)
-        rubric=${GRADE_RUBRIC:-$src/tests/rubric_frontier.conf}
-    fi
     read_rubric
     make_work
     prepare_submission

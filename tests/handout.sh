@@ -246,7 +246,7 @@ EOF
 # words (printf %q) above a fixed body; nothing else is filled in.
 write_gradescope_scripts() { # DIR REQUIRE(0|1)
     local checks=empty,memory
-    awk -v m="$model" '$1 == m && $2 == "race" { found = 1 } END { exit !found }' "$src/tests/rubric.conf" "$src/tests/rubric_frontier.conf" &&
+    awk -v m="$model" '$1 == m && $2 == "race" { found = 1 } END { exit !found }' "$src/tests/rubric.conf" &&
         checks+=,race
     {
         echo '#!/usr/bin/env bash'

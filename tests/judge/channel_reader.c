@@ -6,8 +6,6 @@
  * server's own counts by the checks. */
 #include "channel_reader.h"
 
-#include "frontier.h"
-
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -33,8 +31,7 @@ static void take_row(struct obs *o, const char *line)
     struct judged_row r;
 
     if (judged_row_parse(line, &r) != 0 || r.slot < 1 ||
-        r.slot > (frontier_obs_of(o)->rows_room ? frontier_obs_of(o)->rows_room : o->n) ||
-        o->rows[r.slot - 1].slot) {
+        r.slot > (o->rows_room ? o->rows_room : o->n) || o->rows[r.slot - 1].slot) {
         o->bad_rows++;
         return;
     }

@@ -566,7 +566,10 @@ void judge_exclusion(const struct judge *jd, const struct obs *o, struct verdict
 
 void judge_second_run(const struct judge *jd, const struct obs *o, struct verdict *v)
 {
-    (void)jd;
+    if (o->job->pages) { /* a frontier job: its list pages and details, each twice */
+        judge_frontier_second_run(jd, o, v);
+        return;
+    }
     if (!ran(o, v))
         return;
     for (int id = 1; id <= o->n; id++) {

@@ -1,84 +1,43 @@
 /* SPDX-License-Identifier: MIT */
-/* frontier.c -- the frontier variants' registry: their kinds of job and
- * their checks, one entry each, chosen by grade-judge --frontier (the
- * classic ones are in registry.c). A frontier crawl starts from list pages
- * 1..L, each naming K detail pages in an order only the page tells, and
- * must fetch every page it finds exactly once, wait (not spin, not quit)
- * while the queue is empty but pages that may add to it are in flight,
- * and stop when nothing is queued or in flight. Every verdict is the
- * server's word: its per-id counts, its /log (which pages were lists,
- * when each began and ended), its /ideal; the rows are checked against it.
+/* frontier.c -- the frontier variants' jobs and judgements (models.conf's
+ * schedule frontier; their kinds of job and their checks are entries of
+ * the one registry, registry.c, that need MODEL_FRONTIER). A frontier
+ * crawl starts from list pages 1..L, each naming K detail pages in an
+ * order only the page tells, and must fetch every page it finds exactly
+ * once, wait (not spin, not quit) while the queue is empty but pages that
+ * may add to it are in flight, and stop when nothing is queued or in
+ * flight. A frontier job runs the judge's server with --pages L
+ * --per-page K (and --chain, --list-fail-ids) and the program with
+ * --pages L instead of -n. Every verdict is the server's word: its per-id
+ * counts, its /log (which pages were lists, when each began and ended),
+ * its /ideal; the rows are checked against it.
  *
- * The jobs: regular (uneven list delays), chain (--chain: list P + 1 is
+ * The jobs: lists (uneven list delays), chain (--chain: list P + 1 is
  * both seeded and linked from P: dedup), fail_list (a list page answers
- * 500: its details are never named), empty (--per-page 0), slow_lists (W
- * much larger than L, lists of 0.5-1.5 s: the queue is empty while they
- * are in flight), unlimited (-w 0, the loops), the sanitizers' regular,
- * twice and caller. */
-#include "frontier.h"
+ * 500: its details are never named), no_details (--per-page 0),
+ * slow_lists (W much larger than L, lists of 0.5-1.5 s: the queue is empty
+ * while they are in flight), lists_unlimited (-w 0, the loops), and small
+ * ones for the sanitizers (asan_lists, tsan_lists), lists_twice and
+ * lists_caller. */
+#include "judge.h"
 
 #include "delay_plan.h"
 
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define FRONTIER_TIME_FACTOR 1.5 /* the time bound: this times the ideal, plus slack */
-#define FRONTIER_KINDS_MAX   16  /* kinds of frontier job, at most */
 
 /* ---- drawing ---- */
-
-/* The frontier parts of the jobs and observations, by index beside
- * jd->jobs, jd->obs and jd->ref_obs (frontier_jobs_draw says where they
- * are); a classic grading has none. */
-static struct {
-    const struct job_shape *jobs;
-    const struct obs *obs, *ref_obs;
-    struct frontier_shape shape[FRONTIER_KINDS_MAX];
-    struct frontier_obs seen[2][FRONTIER_KINDS_MAX];
-} fr_state;
-
-struct frontier_shape *frontier_shape_of(const struct job_shape *j)
-{
-    static struct frontier_shape none;
-
-    if (fr_state.jobs && j >= fr_state.jobs && j < fr_state.jobs + FRONTIER_KINDS_MAX)
-        return &fr_state.shape[j - fr_state.jobs];
-    none = (struct frontier_shape){0};
-    return &none;
-}
-
-struct frontier_obs *frontier_obs_of(const struct obs *o)
-{
-    static struct frontier_obs none;
-
-    if (fr_state.obs && o >= fr_state.obs && o < fr_state.obs + FRONTIER_KINDS_MAX)
-        return &fr_state.seen[0][o - fr_state.obs];
-    if (fr_state.ref_obs && o >= fr_state.ref_obs && o < fr_state.ref_obs + FRONTIER_KINDS_MAX)
-        return &fr_state.seen[1][o - fr_state.ref_obs];
-    free(none.is_list);
-    none = (struct frontier_obs){.ideal_s = -1};
-    return &none;
-}
-
-void frontier_obs_free(const struct obs *o)
-{
-    struct frontier_obs *f = frontier_obs_of(o);
-
-    free(f->is_list);
-    f->is_list = NULL;
-}
 
 /* L lists of K, detail delays 40-80 ms, lists lmin-lmax ms. */
 static void shape(struct job_shape *j, int pages, int per_page, int w, long lmin, long lmax)
 {
-    struct frontier_shape *f = frontier_shape_of(j);
-
-    f->pages = pages;
-    f->per_page = per_page;
-    f->list_min = lmin;
-    f->list_max = lmax;
+    j->pages = pages;
+    j->per_page = per_page;
+    j->list_min = lmin;
+    j->list_max = lmax;
     j->n = pages * per_page;
     j->w = w;
     j->timeout_ms = 10000;
@@ -88,109 +47,70 @@ static void shape(struct job_shape *j, int pages, int per_page, int w, long lmin
 
 static void say_shape(struct job_shape *j, const char *extra)
 {
-    const struct frontier_shape *f = frontier_shape_of(j);
-
     describe(j, "%d list pages of %d details on %d workers, lists %ld-%ld ms, details %ld-%ld ms%s",
-             f->pages, f->per_page, j->w, f->list_min, f->list_max, j->delay_min, j->delay_max,
+             j->pages, j->per_page, j->w, j->list_min, j->list_max, j->delay_min, j->delay_max,
              extra);
 }
 
-static void fr_regular(struct job_shape *j, struct draw *d)
+void draw_lists(struct job_shape *j, struct draw *d)
 {
     shape(j, rnd(d, 3, 6), rnd(d, 2, 5), rnd(d, 2, 6), 100, 700);
     say_shape(j, "");
 }
 
-static void fr_chain(struct job_shape *j, struct draw *d)
+void draw_chain(struct job_shape *j, struct draw *d)
 {
     shape(j, rnd(d, 3, 5), rnd(d, 2, 4), rnd(d, 2, 5), 80, 300);
-    frontier_shape_of(j)->chain = 1;
+    j->chain = 1;
     say_shape(j, "; each list page links the next (--chain): list P + 1 is both seeded and found");
 }
 
-static void fr_fail_list(struct job_shape *j, struct draw *d)
+void draw_fail_list(struct job_shape *j, struct draw *d)
 {
     char why[80];
-    struct frontier_shape *f = frontier_shape_of(j);
 
     shape(j, rnd(d, 3, 5), rnd(d, 2, 4), rnd(d, 2, 4), 80, 300);
-    f->fail_list = rnd(d, 1, f->pages);
+    j->fail_list = rnd(d, 1, j->pages);
     snprintf(why, sizeof why, "; list page %d answers HTTP 500 (its details are never named)",
-             f->fail_list);
+             j->fail_list);
     say_shape(j, why);
 }
 
-static void fr_empty(struct job_shape *j, struct draw *d)
+void draw_no_details(struct job_shape *j, struct draw *d)
 {
     shape(j, rnd(d, 2, 5), 0, rnd(d, 2, 4), 80, 200);
     say_shape(j, " (--per-page 0: the lists name nothing)");
 }
 
-static void fr_slow_lists(struct job_shape *j, struct draw *d)
+void draw_slow_lists(struct job_shape *j, struct draw *d)
 {
     shape(j, 2, rnd(d, 4, 6), rnd(d, 10, 14), 500, 1500);
     say_shape(j, ": the queue is empty while the lists are in flight");
 }
 
-static void fr_unlimited(struct job_shape *j, struct draw *d)
+void draw_lists_unlimited(struct job_shape *j, struct draw *d)
 {
     shape(j, rnd(d, 4, 8), rnd(d, 4, 8), 0, 100, 300);
     j->delay_min = j->delay_max = 200;
     say_shape(j, " (-w 0: no limit)");
 }
 
-static void fr_small(struct job_shape *j, struct draw *d)
+void draw_lists_small(struct job_shape *j, struct draw *d)
 {
     shape(j, rnd(d, 2, 4), rnd(d, 2, 3), rnd(d, 2, 4), 60, 150);
     say_shape(j, "");
 }
 
-static void fr_twice(struct job_shape *j, struct draw *d)
+void draw_lists_twice(struct job_shape *j, struct draw *d)
 {
-    fr_small(j, d);
+    draw_lists_small(j, d);
     say_shape(j, ", crawl_run called twice in one process");
 }
 
-static void fr_caller(struct job_shape *j, struct draw *d)
+void draw_lists_caller(struct job_shape *j, struct draw *d)
 {
-    fr_small(j, d);
+    draw_lists_small(j, d);
     say_shape(j, ", the caller has a child of its own");
-}
-
-const struct job_kind FRONTIER_JOB_KINDS[] = {
-    {"regular", FLAVOR_PLAIN, fr_regular, HOOK_NONE, 0, 0},
-    {"chain", FLAVOR_PLAIN, fr_chain, HOOK_NONE, 0, 0},
-    {"fail_list", FLAVOR_PLAIN, fr_fail_list, HOOK_NONE, 0, 0},
-    {"empty", FLAVOR_PLAIN, fr_empty, HOOK_NONE, 0, 0},
-    {"slow_lists", FLAVOR_PLAIN, fr_slow_lists, HOOK_NONE, 0, 1},
-    {"unlimited", FLAVOR_PLAIN, fr_unlimited, HOOK_NONE, MODEL_LOOP, 0},
-    {"twice", FLAVOR_PLAIN, fr_twice, HOOK_TWICE, 0, 0},
-    {"caller", FLAVOR_PLAIN, fr_caller, HOOK_CALLER, 0, 0},
-    {"asan_regular", FLAVOR_ASAN, fr_small, HOOK_NONE, 0, 0},
-    {"tsan_regular", FLAVOR_TSAN, fr_small, HOOK_NONE, MODEL_THREADS, 0},
-};
-const size_t NFRONTIER_JOB_KINDS = sizeof FRONTIER_JOB_KINDS / sizeof FRONTIER_JOB_KINDS[0];
-
-void frontier_jobs_draw(struct judge *jd)
-{
-    fr_state.jobs = jd->jobs, fr_state.obs = jd->obs, fr_state.ref_obs = jd->ref_obs;
-    for (size_t k = 0; k < FRONTIER_KINDS_MAX; k++)
-        fr_state.seen[0][k].ideal_s = fr_state.seen[1][k].ideal_s = -1;
-    jd->njobs = NFRONTIER_JOB_KINDS;
-    for (size_t k = 0; k < NFRONTIER_JOB_KINDS; k++) {
-        const struct job_kind *kind = &FRONTIER_JOB_KINDS[k];
-        struct job_shape *j = &jd->jobs[k];
-        struct draw d = {.rng = dplan_hash(jd->seed, 1000 + k)};
-
-        *j = (struct job_shape){.kind = kind, .name = kind->name, .flavor = kind->flavor};
-        fr_state.shape[k] = (struct frontier_shape){0};
-        kind->draw(j, &d);
-        if (!jd->model->pool) /* one at a time: W is 1 */
-            j->w = 1;
-        if (j->flavor != FLAVOR_PLAIN)
-            snprintf(j->what + strlen(j->what), sizeof j->what - strlen(j->what), ", %s build",
-                     flavor_name(j->flavor));
-    }
 }
 
 /* ---- what the server saw ---- */
@@ -199,7 +119,7 @@ void frontier_jobs_draw(struct judge *jd)
  * position (P-1)*K .. P*K-1 of its seeded permutation. */
 static int list_of(const struct obs *o, int id)
 {
-    const struct frontier_shape *f = frontier_shape_of(o->job);
+    const struct job_shape *f = o->job;
     long pos =
         f->per_page > 0 ? dplan_perm_pos((uint64_t)o->seed, (long)f->pages * f->per_page, id) : -1;
 
@@ -210,17 +130,15 @@ static int list_of(const struct obs *o, int id)
  * names too; the details of a failed list never. */
 static void pages_fetched(const struct obs *o, struct verdict *v, int times, const char *hint)
 {
-    const struct frontier_shape *f = frontier_shape_of(o->job);
+    const struct job_shape *f = o->job;
 
     for (int p = 1; p <= f->pages; p++)
-        if (frontier_obs_of(o)->list_fetched[p] != times)
+        if (o->list_fetched[p] != times)
             fail(v, "list page %d was fetched %d time%s (the server's count), not %d%s", p,
-                 frontier_obs_of(o)->list_fetched[p],
-                 frontier_obs_of(o)->list_fetched[p] == 1 ? "" : "s", times,
-                 frontier_obs_of(o)->list_fetched[p] > times ? hint : "");
-    if (frontier_obs_of(o)->list_other)
-        fail(v, "%d list pages beyond 1..%d were fetched", frontier_obs_of(o)->list_other,
-             f->pages);
+                 o->list_fetched[p], o->list_fetched[p] == 1 ? "" : "s", times,
+                 o->list_fetched[p] > times ? hint : "");
+    if (o->list_other)
+        fail(v, "%d list pages beyond 1..%d were fetched", o->list_other, f->pages);
     for (int id = 1; id <= o->n && v->pass; id++) {
         int want = f->fail_list && list_of(o, id) == f->fail_list ? 0 : times;
 
@@ -240,12 +158,12 @@ static void pages_fetched(const struct obs *o, struct verdict *v, int times, con
  * failed list's details excluded), each page once. */
 static void rows_match(const struct obs *o, struct verdict *v)
 {
-    const struct frontier_shape *f = frontier_shape_of(o->job);
+    const struct job_shape *f = o->job;
     int seen_list[FRONTIER_LISTS_MAX + 2] = {0}, rows = 0;
     static int seen_detail[JUDGE_MAX_N + 1];
 
     memset(seen_detail, 0, sizeof seen_detail);
-    for (int i = 0; i < frontier_obs_of(o)->rows_room && v->pass; i++) {
+    for (int i = 0; i < o->rows_room && v->pass; i++) {
         const struct judged_row *r = &o->rows[i];
         int is_list = r->kind == 1;
         int bad_list = is_list && r->id == f->fail_list;
@@ -285,7 +203,7 @@ static void rows_match(const struct obs *o, struct verdict *v)
 static void timeline(const struct obs *o, double *last_list_end, double *first_detail,
                      int *detail_peak)
 {
-    const char *is_list = frontier_obs_of(o)->is_list;
+    const char *is_list = o->is_list;
 
     *last_list_end = 0, *first_detail = 0, *detail_peak = 0;
     for (int k = 0; is_list && k < o->nlog; k++) {
@@ -312,25 +230,23 @@ static void timeline(const struct obs *o, double *last_list_end, double *first_d
 
 /* ---- the checks ---- */
 
-static void judge_pages_once(const struct judge *jd, const struct obs *o, struct verdict *v)
+void judge_pages_once(const struct judge *jd, const struct obs *o, struct verdict *v)
 {
     (void)jd;
     if (!ran(o, v))
         return;
     pages_fetched(o, v, 1,
-                  frontier_shape_of(o->job)->chain
+                  o->job->chain
                       ? ": list pages are seeded and linked from the one before: remember what "
                         "was queued (page_set) and queue each page once"
                       : ": remember what was queued (page_set) and queue each page once");
     rows_match(o, v);
 }
 
-static void judge_no_lost_pages(const struct judge *jd, const struct obs *o, struct verdict *v)
+void judge_no_lost_pages(const struct judge *jd, const struct obs *o, struct verdict *v)
 {
     double last_list_end, first_detail;
-    int peak, want = frontier_shape_of(o->job)->per_page < workers(o)
-                         ? frontier_shape_of(o->job)->per_page
-                         : workers(o);
+    int peak, want = o->job->per_page < workers(o) ? o->job->per_page : workers(o);
 
     if (!ran(o, v))
         return;
@@ -345,14 +261,13 @@ static void judge_no_lost_pages(const struct judge *jd, const struct obs *o, str
              "workers were free: workers that quit while the queue was momentarily empty (lists "
              "still in flight) lose the crawl's parallelism; wait on the condition while pages "
              "are in flight",
-             peak, frontier_shape_of(o->job)->per_page, workers(o));
+             peak, o->job->per_page, workers(o));
 }
 
-static void judge_ends(const struct judge *jd, const struct obs *o, struct verdict *v)
+void judge_ends(const struct judge *jd, const struct obs *o, struct verdict *v)
 {
-    double bound = frontier_obs_of(o)->ideal_s >= 0
-                       ? FRONTIER_TIME_FACTOR * frontier_obs_of(o)->ideal_s + JUDGE_SLACK_S
-                       : 5;
+    double bound =
+        o->ideal_frontier_s >= 0 ? FRONTIER_TIME_FACTOR * o->ideal_frontier_s + JUDGE_SLACK_S : 5;
 
     (void)jd;
     if (!ran(o, v))
@@ -363,10 +278,10 @@ static void judge_ends(const struct judge *jd, const struct obs *o, struct verdi
         fail(v,
              "took %.2f s where the ideal is %.2f s (bound %.2f s): the crawl must end as soon as "
              "nothing is queued or in flight",
-             o->wall_s, frontier_obs_of(o)->ideal_s, bound);
+             o->wall_s, o->ideal_frontier_s, bound);
 }
 
-static void judge_overlap(const struct judge *jd, const struct obs *o, struct verdict *v)
+void judge_overlap(const struct judge *jd, const struct obs *o, struct verdict *v)
 {
     double last_list_end, first_detail;
     int peak;
@@ -390,15 +305,15 @@ static void judge_overlap(const struct judge *jd, const struct obs *o, struct ve
         fail(v, "no detail page was fetched");
 }
 
-static void judge_time(const struct judge *jd, const struct obs *o, struct verdict *v)
+void judge_time(const struct judge *jd, const struct obs *o, struct verdict *v)
 {
     double span = server_span(o);
-    double bound = FRONTIER_TIME_FACTOR * frontier_obs_of(o)->ideal_s + JUDGE_SLACK_S;
+    double bound = FRONTIER_TIME_FACTOR * o->ideal_frontier_s + JUDGE_SLACK_S;
 
     (void)jd;
     if (!ran(o, v))
         return;
-    if (frontier_obs_of(o)->ideal_s < 0)
+    if (o->ideal_frontier_s < 0)
         fail(v, "the judge could not ask its server for the ideal (not your fault: tell your "
                 "teacher)");
     else if (span > bound)
@@ -406,10 +321,10 @@ static void judge_time(const struct judge *jd, const struct obs *o, struct verdi
              "the pages took %.2f s from the first request to the last answer; the ideal "
              "schedule takes %.2f s (bound %.2f s): start every page as soon as it is found and "
              "a worker is free",
-             span, frontier_obs_of(o)->ideal_s, bound);
+             span, o->ideal_frontier_s, bound);
 }
 
-static void judge_fr_second_run(const struct judge *jd, const struct obs *o, struct verdict *v)
+void judge_frontier_second_run(const struct judge *jd, const struct obs *o, struct verdict *v)
 {
     (void)jd;
     if (!ran(o, v))
@@ -421,45 +336,3 @@ static void judge_fr_second_run(const struct judge *jd, const struct obs *o, str
     if (v->pass && o->first_bad > 0)
         fail(v, "the first of two calls of crawl_run left %d rows failed", o->first_bad);
 }
-
-#define AFTER_EVERY_JOB "regular,chain,fail_list,empty,slow_lists,unlimited,twice"
-
-const struct check FRONTIER_CHECKS[] = {
-    {.name = "pages_once", .jobs = "regular,chain,unlimited", .judge = judge_pages_once},
-    {.name = "no_lost_pages", .jobs = "slow_lists", .judge = judge_no_lost_pages},
-    {.name = "ends", .jobs = "fail_list,empty", .judge = judge_ends},
-    {.name = "overlap",
-     .jobs = "regular",
-     .lenient = 1,
-     .needs = MODEL_POOL,
-     .skip = "one at a time, lists are fetched before the details they name",
-     .judge = judge_overlap},
-    {.name = "limit", .jobs = "regular,fail_list,slow_lists", .lenient = 1, .judge = judge_limit},
-    {.name = "cpu",
-     .jobs = "slow_lists",
-     .lenient = 1,
-     .reference = 1,
-     .settled = cpu_settled,
-     .judge = judge_cpu},
-    {.name = "time", .jobs = "regular,slow_lists", .lenient = 1, .judge = judge_time},
-    {.name = "threads_joined",
-     .jobs = AFTER_EVERY_JOB,
-     .lenient = 1,
-     .judge = judge_threads_joined},
-    {.name = "children_reaped",
-     .jobs = AFTER_EVERY_JOB,
-     .lenient = 1,
-     .judge = judge_children_reaped},
-    {.name = "fds_closed", .jobs = AFTER_EVERY_JOB, .lenient = 1, .judge = judge_fds_closed},
-    {.name = "easy_handles", .jobs = AFTER_EVERY_JOB, .lenient = 1, .judge = judge_easy_handles},
-    {.name = "memory", .jobs = "asan_regular", .lenient = 1, .judge = judge_sanitizer},
-    {.name = "race",
-     .jobs = "tsan_regular",
-     .lenient = 1,
-     .needs = MODEL_THREADS,
-     .skip = "ThreadSanitizer checks the threaded model",
-     .judge = judge_sanitizer},
-    {.name = "second_run", .jobs = "twice", .judge = judge_fr_second_run},
-    {.name = "caller_state", .jobs = "caller,regular", .lenient = 1, .judge = judge_caller_state},
-};
-const size_t NFRONTIER_CHECKS = sizeof FRONTIER_CHECKS / sizeof FRONTIER_CHECKS[0];

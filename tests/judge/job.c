@@ -6,7 +6,6 @@
  * looks at it from outside (observer.c). Then everything of the job is
  * killed and reaped, the server read and stopped, the folder removed. */
 #include "channel_reader.h"
-#include "frontier.h"
 #include "judge.h"
 #include "observer.h"
 #include "sandbox.h"
@@ -126,7 +125,7 @@ static void supervise(struct judge *jd, struct running *run, struct obs *o, int 
 /* The program's command line for the job as this model runs it. */
 static void job_args(struct vec *a, const struct obs *o)
 {
-    int pages = frontier_shape_of(o->job)->pages; /* a frontier variant starts from lists */
+    int pages = o->job->pages; /* a frontier variant starts from lists */
 
     vec_add(a, "--url");
     vec_add(a, "http://localhost");
@@ -208,10 +207,11 @@ static void job_for_model(const struct judge *jd, const struct job_shape *j, str
         o->procs = j->w >= 2 || j->w == 0 ? 2 : 1;
         o->w = j->w / o->procs * o->procs;
     }
-    if (frontier_shape_of(j)->pages) { /* rows: every list page and every detail, and room for
-                                          pages fetched twice; delays seeded per page */
-        frontier_obs_of(o)->rows_room = 8 * (frontier_shape_of(j)->pages + j->n) + 64;
+    if (j->pages) { /* rows: every list page and every detail, and room for pages fetched
+                       twice; delays seeded per page; the ideal, once the server says */
+        o->rows_room = 8 * (j->pages + j->n) + 64;
         o->seed = (long)(jd->seed % 1000000) * 1000 + 7;
+        o->ideal_frontier_s = -1;
         return;
     }
     if (j->delay_min != j->delay_max) /* the pool's total: a window of w, or all n */
@@ -297,9 +297,7 @@ void job_run(struct judge *jd, const struct job_shape *j, struct obs *o)
     pid_t server = 0;
 
     job_for_model(jd, j, o);
-    int room = frontier_obs_of(o)->rows_room;
-
-    o->rows = calloc((size_t)(room ? room : o->n) + 1, sizeof *o->rows);
+    o->rows = calloc((size_t)(o->rows_room ? o->rows_room : o->n) + 1, sizeof *o->rows);
     o->fetched = calloc((size_t)o->n + 2, sizeof *o->fetched);
     if (!o->rows || !o->fetched) {
         broken(o, "out of memory");
@@ -330,5 +328,5 @@ void obs_free(struct obs *o)
     free(o->rows);
     free(o->fetched);
     free(o->log);
-    frontier_obs_free(o);
+    free(o->is_list);
 }

@@ -4,7 +4,8 @@
  * prints its seed, so a grading can be replayed with --seed); the bounds
  * keep each shape irregular (N not a multiple of W, W = 1, W > N, more
  * failures than workers) and a whole grading under ~30 s. One draw_KIND a
- * kind of job; the kinds themselves are in the registry (registry.c). */
+ * kind of job (the frontier variants' are in frontier.c); the kinds
+ * themselves are in the registry (registry.c). */
 #include "judge.h"
 
 #include "delay_plan.h"
@@ -288,14 +289,18 @@ void draw_spawn_fails(struct job_shape *j, struct draw *d)
 /* ---- every job of a grading ---- */
 
 /* Every job's shape for this model, from the grading's seed: each job its
- * own stream (one job's shape does not move another's). */
+ * own stream (one job's shape does not move another's), by its place among
+ * the jobs of its schedule (the frontier's from 1000 on). */
 void jobs_draw(struct judge *jd)
 {
+    int drawn[2] = {0, 0}; /* classic and frontier jobs so far */
+
     jd->njobs = NJOB_KINDS;
     for (size_t k = 0; k < NJOB_KINDS; k++) {
         const struct job_kind *kind = &JOB_KINDS[k];
         struct job_shape *j = &jd->jobs[k];
-        struct draw d = {.rng = dplan_hash(jd->seed, k + 1),
+        int frontier = (kind->needs & MODEL_FRONTIER) != 0;
+        struct draw d = {.rng = dplan_hash(jd->seed, frontier ? 1000 + drawn[1]++ : 1 + drawn[0]++),
                          .serial = !jd->model->pool,
                          .even_pools = jd->model->forks && jd->model->event_loop,
                          .spawns = jd->model->threads || jd->model->forks};
@@ -308,8 +313,16 @@ void jobs_draw(struct judge *jd)
     }
 }
 
+/* Is a job of this kind for this model's schedule? A frontier job (it
+ * needs MODEL_FRONTIER) for the frontier variants, any other for the
+ * classic models: the two take different command lines (--pages, -n). */
+int job_for_schedule(const struct job_kind *k, const struct model_spec *m)
+{
+    return ((k->needs & MODEL_FRONTIER) != 0) == (m->frontier != 0);
+}
+
 /* Does this job apply to this model? */
 int job_applies(const struct job_shape *j, const struct model_spec *m)
 {
-    return !j->skip && model_has(m, j->kind->needs);
+    return !j->skip && job_for_schedule(j->kind, m) && model_has(m, j->kind->needs);
 }

@@ -11,7 +11,6 @@
  * counts). What the program prints is context, never evidence.
  * Usage: see help() below. tests/grade.sh is its only intended caller. */
 #include "judge.h"
-#include "frontier.h"
 #include "sandbox.h"
 
 #include "delay_plan.h"
@@ -31,24 +30,33 @@
 
 /* ---- the model ----
  * What the judge knows of a model comes from its row in models.conf, which
- * grade.sh passes on: its name (for the reasons) and its means of
- * concurrency (none, threads, forks, loop, forks+loop). */
+ * grade.sh passes on: its name (for the reasons), its means of concurrency
+ * (none, threads, forks, loop, forks+loop) and, as "+frontier" after them,
+ * whether its schedule is frontier (list pages lead to details: the
+ * frontier jobs are its jobs, and only its). */
 
 static struct model_spec model_spec;
 
 int model_has(const struct model_spec *m, unsigned traits)
 {
     unsigned has = (m->pool ? MODEL_POOL : 0) | (m->threads ? MODEL_THREADS : 0) |
-                   (m->forks ? MODEL_FORKS : 0) | (m->event_loop ? MODEL_LOOP : 0);
+                   (m->forks ? MODEL_FORKS : 0) | (m->event_loop ? MODEL_LOOP : 0) |
+                   (m->frontier ? MODEL_FRONTIER : 0);
 
     return (has & traits) == traits;
 }
 
-static int model_set_means(struct model_spec *m, const char *means)
+/* MEANS[+frontier]: "threads", "forks+loop+frontier", ... */
+static int model_set_means(struct model_spec *m, const char *arg)
 {
     static const char *const known[] = {"none", "threads", "forks", "loop", "forks+loop"};
+    static const char suffix[] = "+frontier";
+    char means[32];
+    size_t len = strlen(arg);
     int ok = 0;
 
+    m->frontier = len > strlen(suffix) && strcmp(arg + len - strlen(suffix), suffix) == 0;
+    snprintf(means, sizeof means, "%.*s", (int)(m->frontier ? len - strlen(suffix) : len), arg);
     for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
         ok |= strcmp(means, known[k]) == 0;
     if (!ok)
@@ -88,28 +96,12 @@ const char *flavor_key(enum flavor f)
     return FLAVORS[f].key;
 }
 
-/* The registry in use: the classic one (registry.c), or with --frontier
- * the frontier variants' (frontier.c). */
-static const struct check *checks = CHECKS;
-static size_t nchecks;
-static const struct job_kind *job_kinds = JOB_KINDS;
-static size_t njob_kinds;
-static int frontier_mode; /* --frontier */
-
-static void use_registry(int frontier)
-{
-    checks = frontier ? FRONTIER_CHECKS : CHECKS;
-    nchecks = frontier ? NFRONTIER_CHECKS : NCHECKS;
-    job_kinds = frontier ? FRONTIER_JOB_KINDS : JOB_KINDS;
-    njob_kinds = frontier ? NFRONTIER_JOB_KINDS : NJOB_KINDS;
-}
-
 /* The job kind called name, or NULL. */
 static const struct job_kind *job_kind_find(const char *name)
 {
-    for (size_t k = 0; k < njob_kinds; k++)
-        if (strcmp(job_kinds[k].name, name) == 0)
-            return &job_kinds[k];
+    for (size_t k = 0; k < NJOB_KINDS; k++)
+        if (strcmp(JOB_KINDS[k].name, name) == 0)
+            return &JOB_KINDS[k];
     return NULL;
 }
 
@@ -118,43 +110,35 @@ static const struct job_kind *job_kind_find(const char *name)
  *   WRAPS NAME...           the calls hooks.c stands in for (ld --wrap)
  *   CHECK NAME KEY[,KEY]    a check and the builds its jobs run in
  *   JOB NAME KEY            a kind of job and its build
- * Both registries, the classic one's first, then the frontier variants'
- * (a check in both needs the same builds in both). */
-static void list_checks(void)
-{
-    for (size_t c = 0; c < nchecks; c++) {
-        int uses[FLAVOR_COUNT] = {0}, shown = 0;
-
-        for (size_t k = 0; k < njob_kinds; k++)
-            if (list_has(checks[c].jobs, job_kinds[k].name))
-                uses[job_kinds[k].flavor] = 1;
-        printf("CHECK %s ", checks[c].name);
-        for (int f = 0; f < FLAVOR_COUNT; f++)
-            if (uses[f])
-                printf("%s%s", shown++ ? "," : "", FLAVORS[f].key);
-        printf("\n");
-    }
-    for (size_t k = 0; k < njob_kinds; k++)
-        printf("JOB %s %s\n", job_kinds[k].name, FLAVORS[job_kinds[k].flavor].key);
-}
-
+ * The one registry: the jobs and checks of both schedules (a check both
+ * have needs the builds of its jobs of either). */
 static void list_registry(void)
 {
     for (int f = 0; f < FLAVOR_COUNT; f++)
         printf("FLAVOR %s %s\n", FLAVORS[f].key, FLAVORS[f].flags);
     printf("WRAPS %s\n", GRADED_WRAPS);
-    use_registry(0);
-    list_checks();
-    use_registry(1);
-    list_checks();
+    for (size_t c = 0; c < NCHECKS; c++) {
+        int uses[FLAVOR_COUNT] = {0}, shown = 0;
+
+        for (size_t k = 0; k < NJOB_KINDS; k++)
+            if (list_has(CHECKS[c].jobs, JOB_KINDS[k].name))
+                uses[JOB_KINDS[k].flavor] = 1;
+        printf("CHECK %s ", CHECKS[c].name);
+        for (int f = 0; f < FLAVOR_COUNT; f++)
+            if (uses[f])
+                printf("%s%s", shown++ ? "," : "", FLAVORS[f].key);
+        printf("\n");
+    }
+    for (size_t k = 0; k < NJOB_KINDS; k++)
+        printf("JOB %s %s\n", JOB_KINDS[k].name, FLAVORS[JOB_KINDS[k].flavor].key);
 }
 
 /* Every check names jobs the registry has: a typo there would make a
  * check judge nothing. 0, or -1 (said on stderr). */
 static int registry_ok(void)
 {
-    for (size_t c = 0; c < nchecks; c++) {
-        const char *p = checks[c].jobs;
+    for (size_t c = 0; c < NCHECKS; c++) {
+        const char *p = CHECKS[c].jobs;
 
         while (*p) {
             size_t len = strcspn(p, ",");
@@ -162,7 +146,7 @@ static int registry_ok(void)
 
             snprintf(name, sizeof name, "%.*s", (int)len, p);
             if (!job_kind_find(name)) {
-                fprintf(stderr, "grade-judge: the check %s names no job %s\n", checks[c].name,
+                fprintf(stderr, "grade-judge: the check %s names no job %s\n", CHECKS[c].name,
                         name);
                 return -1;
             }
@@ -176,27 +160,31 @@ static int registry_ok(void)
 
 static void help(void)
 {
-    printf("usage: grade-judge --model MODEL --means MEANS --server DELAY-SERVER --work DIR\n"
-           "                   [--plain BIN] [--asan BIN] [--tsan BIN]\n"
+    printf("usage: grade-judge --model MODEL --means MEANS[+frontier] --server DELAY-SERVER\n"
+           "                   --work DIR [--plain BIN] [--asan BIN] [--tsan BIN]\n"
            "                   [--sandbox auto|require|off] [--seed N] [--reference BIN]\n"
-           "                   [--frontier] [--verbose] CHECK...\n"
+           "                   [--verbose] CHECK...\n"
            "       grade-judge --list\n"
            "Run a graded binary on the jobs the CHECKs need, each in a sandbox against\n"
            "its own delay-server, and print CHECK <name> PASS|FAIL <why>|SKIP <why>.\n"
+           "MEANS is none, threads, forks, loop or forks+loop; +frontier says the\n"
+           "model's schedule is frontier (--pages: list pages lead to details).\n"
+           "One registry holds the jobs and checks of both schedules: a model runs\n"
+           "only its schedule's jobs (classic: -n N; frontier: --pages L), a check\n"
+           "both have judges either's, and a check of the other schedule is skipped.\n"
            "The jobs' shapes are drawn from --seed (default: a random one), printed\n"
            "first as SEED N, so a grading can be replayed. --list prints the builds\n"
            "(FLAVOR KEY FLAGS), the wrapped calls (WRAPS), the checks with the builds\n"
            "they need (CHECK NAME KEYS) and the jobs (JOB NAME KEY), and exits.\n"
-           "--frontier: the model is a frontier variant (--pages): its own jobs and checks.\n"
            "Exit status: 0 the checks ran (whatever their verdicts), 2 bad usage,\n"
            "3 the judge itself could not work (no server, no work folder).\n");
 }
 
 static const struct check *check_find(const char *name)
 {
-    for (size_t k = 0; k < nchecks; k++)
-        if (strcmp(checks[k].name, name) == 0)
-            return &checks[k];
+    for (size_t k = 0; k < NCHECKS; k++)
+        if (strcmp(CHECKS[k].name, name) == 0)
+            return &CHECKS[k];
     return NULL;
 }
 
@@ -221,7 +209,6 @@ static int parse_args(int argc, char **argv, struct judge *jd)
         {"seed", required_argument, NULL, 'S'},
         {"reference", required_argument, NULL, 'R'},
         {"list", no_argument, NULL, 'l'},
-        {"frontier", no_argument, NULL, 'F'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -235,7 +222,8 @@ static int parse_args(int argc, char **argv, struct judge *jd)
             break;
         case 'M':
             if (model_set_means(&model_spec, optarg) != 0)
-                return usage("--means is none, threads, forks, loop or forks+loop");
+                return usage("--means is none, threads, forks, loop or forks+loop, "
+                             "and +frontier for a frontier variant");
             jd->model = &model_spec;
             break;
         case 's':
@@ -277,10 +265,6 @@ static int parse_args(int argc, char **argv, struct judge *jd)
         case 'h':
             help();
             exit(0);
-        case 'F':
-            use_registry(1);
-            frontier_mode = 1;
-            break;
         case 'l':
             list_registry();
             exit(0);
@@ -371,12 +355,22 @@ static int job_finished(const struct obs *o)
     return !o->broken[0] && o->ended && !o->timed_out && !o->runaway && !late_requests(o);
 }
 
-/* Did the server see a single page request in any job so far? The regular
+/* The first job of this model's schedule: regular, or a frontier
+ * variant's lists (each its schedule's first, for every model). */
+static const struct job_shape *first_job(const struct judge *jd)
+{
+    for (size_t k = 0; k < jd->njobs; k++)
+        if (job_applies(&jd->jobs[k], jd->model))
+            return &jd->jobs[k];
+    return &jd->jobs[0];
+}
+
+/* Did the server see a single page request in any job so far? The first
  * job is always among them, so a file that does nothing earns nothing,
  * not the points of the checks that nothing-at-all would pass. */
 static int fetched_anything(struct judge *jd)
 {
-    observe(jd, &jd->jobs[0]);
+    observe(jd, first_job(jd));
     for (size_t k = 0; k < jd->njobs; k++) {
         const struct obs *o = &jd->obs[k];
 
@@ -399,6 +393,16 @@ static void show_context(const struct judge *jd, const struct obs *o)
     }
 }
 
+/* Does check c name a job of this model's schedule? A classic model's
+ * check has nothing to judge in a frontier variant, and the other way. */
+static int for_schedule(const struct judge *jd, const struct check *c)
+{
+    for (size_t k = 0; k < jd->njobs; k++)
+        if (list_has(c->jobs, jd->jobs[k].name) && job_for_schedule(jd->jobs[k].kind, jd->model))
+            return 1;
+    return 0;
+}
+
 static void run_check(struct judge *jd, const char *name)
 {
     const struct check *c = check_find(name);
@@ -413,6 +417,11 @@ static void run_check(struct judge *jd, const char *name)
     }
     if (skip) {
         printf("CHECK %s SKIP %s\n", name, skip);
+        return;
+    }
+    if (!for_schedule(jd, c)) {
+        printf("CHECK %s SKIP none of its jobs is for a %s model\n", name,
+               jd->model->frontier ? "frontier" : "classic");
         return;
     }
     for (size_t k = 0; k < jd->njobs && v.pass; k++) {
@@ -441,7 +450,7 @@ static void run_check(struct judge *jd, const char *name)
     }
     if (v.pass && !fetched_anything(jd)) {
         v.pass = 0;
-        v.where = observe(jd, &jd->jobs[0]);
+        v.where = observe(jd, first_job(jd));
         snprintf(v.why, sizeof v.why,
                  "the program fetched nothing in any job: no check gives points for doing nothing");
     }
@@ -484,20 +493,13 @@ int main(int argc, char **argv)
     struct sigaction sa = {.sa_handler = on_signal};
     int rc;
 
-    size_t most = NJOB_KINDS > NFRONTIER_JOB_KINDS ? NJOB_KINDS : NFRONTIER_JOB_KINDS;
-
-    use_registry(0);
-    jd.obs = calloc(most, sizeof *jd.obs);
-    jd.jobs = calloc(most, sizeof *jd.jobs);
-    jd.ref_obs = calloc(most, sizeof *jd.ref_obs);
+    jd.obs = calloc(NJOB_KINDS, sizeof *jd.obs);
+    jd.jobs = calloc(NJOB_KINDS, sizeof *jd.jobs);
+    jd.ref_obs = calloc(NJOB_KINDS, sizeof *jd.ref_obs);
     if (!jd.obs || !jd.jobs || !jd.ref_obs) {
         fprintf(stderr, "grade-judge: out of memory\n");
         return 3;
     }
-    use_registry(1);
-    if (registry_ok() != 0)
-        return 3;
-    use_registry(0);
     if (registry_ok() != 0)
         return 3;
     if ((rc = parse_args(argc, argv, &jd)) != 0)
@@ -508,10 +510,7 @@ int main(int argc, char **argv)
         return 3;
     }
     jd.seed %= 1000000000000ul; /* short enough to type back in */
-    if (frontier_mode)
-        frontier_jobs_draw(&jd);
-    else
-        jobs_draw(&jd);
+    jobs_draw(&jd);
     g_judge = &jd;
     sigemptyset(&sa.sa_mask);
     if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0 ||

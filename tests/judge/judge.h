@@ -3,8 +3,9 @@
  * was observed while it ran, a check and its verdict, and the registry of
  * both (registry.c). Each concern has its file:
  *   judge.c       the command line, which jobs each check needs, verdicts
- *   registry.c    every check and every kind of job: one entry each
+ *   registry.c    every check and every kind of job, of both schedules: one entry each
  *   jobs.c        a job's shape, drawn from the grading's seed
+ *   frontier.c    the frontier variants' shapes and judgements (list pages -> details)
  *   job.c         running one job: sandbox, server, channel, observer
  *   sandbox.c     bubblewrap's command line, limits, the throw-away uid
  *   observer.c    the process from outside: /proc, the sanitizers' logs
@@ -20,13 +21,14 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define JUDGE_MAX_FDS    256  /* descriptors remembered per snapshot */
-#define JUDGE_OUTPUT_MAX 2048 /* bytes of the program's output kept, as context */
-#define JUDGE_WHY_MAX    400  /* one reason line */
-#define JUDGE_MAX_N      3000 /* requests in the largest job */
-#define JUDGE_IDS_MAX    200  /* a list of ids for the server, "3,5,7" */
-#define JUDGE_MAX_KIDS   8    /* the caller's own children, remembered */
-#define JUDGE_SLACK_S    1.0  /* added to every time bound: a loaded 2-core machine */
+#define JUDGE_MAX_FDS      256  /* descriptors remembered per snapshot */
+#define JUDGE_OUTPUT_MAX   2048 /* bytes of the program's output kept, as context */
+#define JUDGE_WHY_MAX      400  /* one reason line */
+#define JUDGE_MAX_N        3000 /* requests in the largest job */
+#define JUDGE_IDS_MAX      200  /* a list of ids for the server, "3,5,7" */
+#define JUDGE_MAX_KIDS     8    /* the caller's own children, remembered */
+#define JUDGE_SLACK_S      1.0  /* added to every time bound: a loaded 2-core machine */
+#define FRONTIER_LISTS_MAX 16   /* list pages in the largest frontier job */
 
 /* The builds a submission is linked in (tests/judge.cmake makes the
  * driver's library of each; grade.sh asks the judge for their flags). */
@@ -35,18 +37,19 @@ enum flavor { FLAVOR_PLAIN, FLAVOR_ASAN, FLAVOR_TSAN, FLAVOR_COUNT };
 const char *flavor_name(enum flavor f); /* for reasons: "AddressSanitizer" */
 const char *flavor_key(enum flavor f);  /* for the command line: "asan" */
 
-/* What a model runs on, from its means in models.conf. */
+/* What a model runs on, from its means in models.conf, and its schedule. */
 enum model_trait {
-    MODEL_POOL = 1,    /* has W workers (everything but serial) */
-    MODEL_THREADS = 2, /* runs threads: ThreadSanitizer applies */
-    MODEL_FORKS = 4,   /* forks workers: exclusion across processes applies */
-    MODEL_LOOP = 8,    /* an event loop: takes -w 0 for "no limit" */
+    MODEL_POOL = 1,     /* has W workers (everything but serial) */
+    MODEL_THREADS = 2,  /* runs threads: ThreadSanitizer applies */
+    MODEL_FORKS = 4,    /* forks workers: exclusion across processes applies */
+    MODEL_LOOP = 8,     /* an event loop: takes -w 0 for "no limit" */
+    MODEL_FRONTIER = 16 /* its models.conf schedule is frontier: list pages lead to details */
 };
 
 /* What the judge must know of a model to choose its jobs and bounds. */
 struct model_spec {
     const char *name;
-    int pool, threads, forks, event_loop; /* the traits above, one by one */
+    int pool, threads, forks, event_loop, frontier; /* the traits above, one by one */
 };
 
 int model_has(const struct model_spec *m, unsigned traits); /* every one of traits */
@@ -69,13 +72,15 @@ struct draw {
     int spawns;             /* the model starts threads or processes of its own */
 };
 
-/* A kind of job: one entry of the registry (registry.c). */
+/* A kind of job: one entry of the registry (registry.c). Its schedule is
+ * the MODEL_FRONTIER bit of needs: a frontier job runs for the frontier
+ * variants only, every other job for the classic models only. */
 struct job_kind {
     const char *name;
     enum flavor flavor;
     void (*draw)(struct job_shape *j, struct draw *d);
     enum caller_hook hook;
-    unsigned needs; /* model traits it needs (0: every model) */
+    unsigned needs; /* model traits it needs (0: every classic model) */
     int wakeups;    /* its threads' wake-ups are followed all along (the cpu check) */
 };
 
@@ -94,8 +99,13 @@ struct job_shape {
     char cut_ids[JUDGE_IDS_MAX];   /* half a page, then the connection closes */
     int refused;                   /* no server: every connection refused */
     int spawn_cap;                 /* HOOK_SPAWN: threads or forks that succeed */
-    int skip;                      /* not run for this model */
-    char what[JUDGE_WHY_MAX];      /* for reasons: the shape in words */
+    /* a frontier job (n: the details, L x K; delay_min/max: the details') */
+    int pages, per_page;      /* L list pages of K details each; 0: a classic job (-n) */
+    int chain;                /* list P links P + 1 (--chain) */
+    long list_min, list_max;  /* the list pages' delays, ms */
+    int fail_list;            /* this list page answers HTTP 500 (0: none) */
+    int skip;                 /* not run for this model */
+    char what[JUDGE_WHY_MAX]; /* for reasons: the shape in words */
 };
 
 /* One page request in the server's own timeline (GET /log). */
@@ -154,6 +164,12 @@ struct obs {
     int plan_ok;
     struct srv_rec *log; /* the server's timeline of page requests */
     int nlog, log_ok;
+    /* a frontier job's list pages, from the server's /log and /ideal */
+    int rows_room;                            /* rows[] holds this many (0: n) */
+    int list_fetched[FRONTIER_LISTS_MAX + 2]; /* [P]: /list/P requests */
+    int list_other;                           /* list pages fetched beyond 1..L */
+    char *is_list;                            /* [nlog]: which of the log were lists */
+    double ideal_frontier_s; /* the greedy schedule over list -> detail (-1 unknown) */
     /* the sanitizer, from its own log file */
     char sanitizer[JUDGE_WHY_MAX];
     /* context only */
@@ -236,6 +252,7 @@ void broken(struct obs *o, const char *fmt, ...) __attribute__((format(printf, 2
 int list_dir_ints(const char *path, int *out, int max);
 
 /* jobs.c */
+int job_for_schedule(const struct job_kind *k, const struct model_spec *m);
 int rnd(struct draw *d, int lo, int hi); /* a whole number in [lo, hi], from the seed */
 void describe(struct job_shape *j, const char *fmt, ...) /* the shape in words, for reasons */
     __attribute__((format(printf, 2, 3)));
@@ -260,6 +277,18 @@ void draw_twice(struct job_shape *j, struct draw *d);
 void draw_caller(struct job_shape *j, struct draw *d);
 void draw_deadline(struct job_shape *j, struct draw *d);
 void draw_spawn_fails(struct job_shape *j, struct draw *d);
+
+/* frontier.c: the frontier jobs' shapes (the server's --pages L
+ * --per-page K, the program's --pages L instead of -n) */
+void draw_lists(struct job_shape *j, struct draw *d);
+void draw_chain(struct job_shape *j, struct draw *d);
+void draw_fail_list(struct job_shape *j, struct draw *d);
+void draw_no_details(struct job_shape *j, struct draw *d);
+void draw_slow_lists(struct job_shape *j, struct draw *d);
+void draw_lists_unlimited(struct job_shape *j, struct draw *d);
+void draw_lists_small(struct job_shape *j, struct draw *d);
+void draw_lists_twice(struct job_shape *j, struct draw *d);
+void draw_lists_caller(struct job_shape *j, struct draw *d);
 
 /* job.c */
 void job_run(struct judge *jd, const struct job_shape *j, struct obs *o);
@@ -297,5 +326,8 @@ judge_fn judge_results, judge_parallel, judge_limit, judge_unlimited, judge_http
 judge_fn judge_uneven, judge_retries, judge_no_idle;
 judge_fn judge_threads_joined, judge_children_reaped, judge_fds_closed, judge_easy_handles,
     judge_cpu, judge_sanitizer, judge_caller_state;
+/* frontier.c: the frontier jobs' (second_run's is judge_second_run's part) */
+judge_fn judge_pages_once, judge_no_lost_pages, judge_ends, judge_overlap, judge_time,
+    judge_frontier_second_run;
 
 #endif

@@ -1,17 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /* registry.c -- every kind of job and every check the judge knows, one
  * entry each; nothing else in the judge or in tests/grade.sh lists them
- * (grade.sh asks `grade-judge --list`).
+ * (grade.sh asks `grade-judge --list`). Both schedules are here: the
+ * classic models' jobs (-n N requests) and the frontier variants' (list
+ * pages that name details: frontier.c), which need MODEL_FRONTIER. A
+ * model runs only the jobs of its own schedule, so a check both have (the
+ * limit, cpu, the cleanup and sanitizer checks, ...) names jobs of each;
+ * a check only the frontier variants have needs MODEL_FRONTIER.
  *
- * A new job: write its draw_KIND in jobs.c (its shape from the seed), add
- * its line to JOB_KINDS, and name it in the jobs of the checks that judge
- * it. Its place in the table picks its random stream: add it at the end,
- * so every other job keeps its shapes for a given seed.
+ * A new job: write its draw_KIND in jobs.c or frontier.c (its shape from
+ * the seed), add its line to JOB_KINDS, and name it in the jobs of the
+ * checks that judge it. Its place among the jobs of its schedule picks its
+ * random stream: add it at the end, so every other job keeps its shapes
+ * for a given seed.
  *
- * A new check: write its judge_NAME (checks.c, schedule.c or hygiene.c),
- * add its line to CHECKS, and give it points per model in tests/rubric.conf
- * (a check in no rubric line is never run). The build it runs in follows
- * from its jobs. */
+ * A new check: write its judge_NAME (checks.c, schedule.c, hygiene.c or
+ * frontier.c), add its line to CHECKS, and give it points per model in
+ * tests/rubric.conf (a check in no rubric line is never run). The build
+ * it runs in follows from its jobs. */
 #include "judge.h"
 
 #include <string.h>
@@ -45,14 +51,31 @@ const struct job_kind JOB_KINDS[] = {
     {"tsan_faults", FLAVOR_TSAN, draw_faults, HOOK_NONE, MODEL_THREADS, 0},
     {"deadline", FLAVOR_PLAIN, draw_deadline, HOOK_NONE, 0, 0},
     {"spawn_fails", FLAVOR_PLAIN, draw_spawn_fails, HOOK_SPAWN, MODEL_POOL, 0},
+    /* the frontier variants' (frontier.c) */
+    {"lists", FLAVOR_PLAIN, draw_lists, HOOK_NONE, MODEL_FRONTIER, 0},
+    {"chain", FLAVOR_PLAIN, draw_chain, HOOK_NONE, MODEL_FRONTIER, 0},
+    {"fail_list", FLAVOR_PLAIN, draw_fail_list, HOOK_NONE, MODEL_FRONTIER, 0},
+    {"no_details", FLAVOR_PLAIN, draw_no_details, HOOK_NONE, MODEL_FRONTIER, 0},
+    {"slow_lists", FLAVOR_PLAIN, draw_slow_lists, HOOK_NONE, MODEL_FRONTIER, 1},
+    {"lists_unlimited", FLAVOR_PLAIN, draw_lists_unlimited, HOOK_NONE, MODEL_FRONTIER | MODEL_LOOP,
+     0},
+    {"lists_twice", FLAVOR_PLAIN, draw_lists_twice, HOOK_TWICE, MODEL_FRONTIER, 0},
+    {"lists_caller", FLAVOR_PLAIN, draw_lists_caller, HOOK_CALLER, MODEL_FRONTIER, 0},
+    {"asan_lists", FLAVOR_ASAN, draw_lists_small, HOOK_NONE, MODEL_FRONTIER, 0},
+    {"tsan_lists", FLAVOR_TSAN, draw_lists_small, HOOK_NONE, MODEL_FRONTIER | MODEL_THREADS, 0},
 };
 const size_t NJOB_KINDS = sizeof JOB_KINDS / sizeof JOB_KINDS[0];
 
 /* What crawl_run leaves behind is looked at after every job of the plain
- * build but the caller's (its own children are the caller's). */
+ * build but the caller's (its own children are the caller's), of either
+ * schedule. */
 #define AFTER_EVERY_JOB                                                                            \
     "regular,ragged,one_worker,more_workers,single,empty,uneven,unlimited,errors,wrong,refused,"   \
-    "timeout,contention,large,faults,twice,deadline,spawn_fails"
+    "timeout,contention,large,faults,twice,deadline,spawn_fails,"                                  \
+    "lists,chain,fail_list,no_details,slow_lists,lists_unlimited,lists_twice"
+
+/* The reason a frontier variant's own check is skipped for a classic model. */
+#define FRONTIER_ONLY "only the frontier variants crawl list pages that lead to details"
 
 /* The checks. A lenient one looks past a job that crashed or hung (its own
  * check already failed there) and judges the jobs that finished; it fails
@@ -65,7 +88,8 @@ const struct check CHECKS[] = {
      .skip = "a serial model has no parallelism to check",
      .judge = judge_parallel},
     {.name = "limit",
-     .jobs = "regular,ragged,one_worker,more_workers,uneven,contention,errors,large",
+     .jobs = "regular,ragged,one_worker,more_workers,uneven,contention,errors,large,lists,"
+             "fail_list,slow_lists",
      .lenient = 1,
      .judge = judge_limit},
     {.name = "unlimited",
@@ -97,7 +121,7 @@ const struct check CHECKS[] = {
     {.name = "fds_closed", .jobs = AFTER_EVERY_JOB, .lenient = 1, .judge = judge_fds_closed},
     {.name = "easy_handles", .jobs = AFTER_EVERY_JOB, .lenient = 1, .judge = judge_easy_handles},
     {.name = "cpu",
-     .jobs = "uneven,regular,faults",
+     .jobs = "uneven,regular,faults,slow_lists",
      .lenient = 1,
      .reference = 1,
      .settled = cpu_settled,
@@ -109,11 +133,11 @@ const struct check CHECKS[] = {
      .skip = "exclusion across processes: the forked models",
      .judge = judge_exclusion},
     {.name = "memory",
-     .jobs = "asan_regular,asan_faults,asan_timeout",
+     .jobs = "asan_regular,asan_faults,asan_timeout,asan_lists",
      .lenient = 1,
      .judge = judge_sanitizer},
     {.name = "race",
-     .jobs = "tsan_regular,tsan_ragged,tsan_faults",
+     .jobs = "tsan_regular,tsan_ragged,tsan_faults,tsan_lists",
      .lenient = 1,
      .needs = MODEL_THREADS,
      .skip = "ThreadSanitizer checks the threaded model",
@@ -123,16 +147,45 @@ const struct check CHECKS[] = {
      .jobs = "regular,ragged,uneven,faults",
      .lenient = 1,
      .judge = judge_no_idle},
-    {.name = "second_run", .jobs = "twice", .judge = judge_second_run},
+    {.name = "second_run", .jobs = "twice,lists_twice", .judge = judge_second_run},
     {.name = "spawn_fails",
      .jobs = "spawn_fails",
      .needs = MODEL_POOL,
      .skip = "a serial model starts no thread or process",
      .judge = judge_spawn_fails},
     {.name = "caller_state",
-     .jobs = "caller,regular,errors",
+     .jobs = "caller,regular,errors,lists_caller,lists",
      .lenient = 1,
      .judge = judge_caller_state},
+    /* the frontier variants' own (frontier.c) */
+    {.name = "pages_once",
+     .jobs = "lists,chain,lists_unlimited",
+     .needs = MODEL_FRONTIER,
+     .skip = FRONTIER_ONLY,
+     .judge = judge_pages_once},
+    {.name = "no_lost_pages",
+     .jobs = "slow_lists",
+     .needs = MODEL_FRONTIER,
+     .skip = FRONTIER_ONLY,
+     .judge = judge_no_lost_pages},
+    {.name = "ends",
+     .jobs = "fail_list,no_details",
+     .needs = MODEL_FRONTIER,
+     .skip = FRONTIER_ONLY,
+     .judge = judge_ends},
+    {.name = "overlap",
+     .jobs = "lists",
+     .lenient = 1,
+     .needs = MODEL_FRONTIER | MODEL_POOL,
+     .skip = "one at a time, lists are fetched before the details they name (and only the "
+             "frontier variants crawl list pages)",
+     .judge = judge_overlap},
+    {.name = "time",
+     .jobs = "lists,slow_lists",
+     .lenient = 1,
+     .needs = MODEL_FRONTIER,
+     .skip = FRONTIER_ONLY,
+     .judge = judge_time},
 };
 const size_t NCHECKS = sizeof CHECKS / sizeof CHECKS[0];
 

@@ -6,8 +6,6 @@
  * (server/stats_client.h). Its word is the judge's evidence. */
 #include "server.h"
 
-#include "frontier.h"
-
 #include "stats_client.h"
 
 #include <errno.h>
@@ -30,7 +28,6 @@
 int server_start(struct judge *jd, const struct job_shape *j, const char *sock, pid_t *pid_out,
                  struct obs *o)
 {
-    const struct frontier_shape *fr = frontier_shape_of(j);
     struct vec a = {0};
     int out[2], port = -1;
     char line[128] = "";
@@ -60,14 +57,14 @@ int server_start(struct judge *jd, const struct job_shape *j, const char *sock, 
         vec_add(&a, "--stall-ms=%d", STALL_MS);
     if (j->cut_ids[0])
         vec_add(&a, "--cut-ids=%s", j->cut_ids);
-    if (fr->pages) { /* a frontier job: list pages that name the details */
-        vec_add(&a, "--pages=%d", fr->pages);
-        vec_add(&a, "--per-page=%d", fr->per_page);
-        vec_add(&a, "--list-delay-ms=%ld-%ld", fr->list_min, fr->list_max);
-        if (fr->chain)
+    if (j->pages) { /* a frontier job: list pages that name the details */
+        vec_add(&a, "--pages=%d", j->pages);
+        vec_add(&a, "--per-page=%d", j->per_page);
+        vec_add(&a, "--list-delay-ms=%ld-%ld", j->list_min, j->list_max);
+        if (j->chain)
             vec_add(&a, "--chain");
-        if (fr->fail_list)
-            vec_add(&a, "--list-fail-ids=%d", fr->fail_list);
+        if (j->fail_list)
+            vec_add(&a, "--list-fail-ids=%d", j->fail_list);
     }
     if (pipe2(out, O_CLOEXEC) != 0) {
         broken(o, "pipe: %s", strerror(errno));
@@ -152,6 +149,23 @@ void server_at_end(int port, struct obs *o)
     free(body);
 }
 
+/* A frontier job's list pages in the server's /log: which records were
+ * lists (o->is_list; NULL out of memory: the timeline checks then see no
+ * list) and how often each list page was fetched. */
+static void count_lists(struct obs *o, const struct sc_log_rec *recs, size_t n)
+{
+    o->is_list = calloc(n + 1, 1);
+    for (size_t k = 0; o->is_list && k < n; k++) {
+        if (!recs[k].is_list)
+            continue;
+        o->is_list[k] = 1;
+        if (recs[k].id >= 1 && recs[k].id <= o->job->pages && recs[k].id <= FRONTIER_LISTS_MAX)
+            o->list_fetched[recs[k].id]++;
+        else
+            o->list_other++;
+    }
+}
+
 /* GET /log: the server's timeline of page requests, into o->log. */
 static void read_log(int port, struct obs *o)
 {
@@ -173,21 +187,8 @@ static void read_log(int port, struct obs *o)
                                      .status = recs[k].status,
                                      .pid = recs[k].pid};
     o->nlog = (int)n;
-    if (frontier_shape_of(o->job)->pages) { /* a frontier job's list pages, per page */
-        struct frontier_obs *f = frontier_obs_of(o);
-        int pages = frontier_shape_of(o->job)->pages;
-
-        f->is_list = calloc(n + 1, 1);
-        for (size_t k = 0; f->is_list && k < n; k++) {
-            if (!recs[k].is_list)
-                continue;
-            f->is_list[k] = 1;
-            if (recs[k].id >= 1 && recs[k].id <= pages && recs[k].id <= FRONTIER_LISTS_MAX)
-                f->list_fetched[recs[k].id]++;
-            else
-                f->list_other++;
-        }
-    }
+    if (o->job->pages) /* a frontier job's list pages, per page */
+        count_lists(o, recs, n);
     o->log_ok = 1;
     free(recs);
     free(body);
@@ -216,13 +217,13 @@ void server_read(int port, struct obs *o)
     free(counts);
     free(body);
     read_log(port, o);
-    if (frontier_shape_of(o->job)->pages) { /* the greedy schedule over list -> detail */
+    if (o->job->pages) { /* the greedy schedule over list -> detail */
         double ideal;
 
         snprintf(path, sizeof path, "/ideal?w=%d&frontier=1", o->w);
         body = server_body(port, path);
         if (body && sscanf(body, "{\"ideal_s\":%lf", &ideal) == 1)
-            frontier_obs_of(o)->ideal_s = ideal;
+            o->ideal_frontier_s = ideal;
         free(body);
         return;
     }
