@@ -5,6 +5,7 @@
 
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 
 uint64_t dplan_mix(uint64_t x)
 {
@@ -286,17 +287,30 @@ static long long list_ready(const struct frontier *f)
     return f->chain ? f->last_list_end : 0;
 }
 
-/* The machine free first takes the next task: the next list page if it
- * is ready by the time the machine could start, else the detail ready
- * first. No task can become ready before that start: a list page not
- * yet started ends after list_ready(). Returns when the task ends. */
+/* Is the next list page ahead of the first waiting detail in a queue
+ * kept in the order pages became known (first in, first out, as the
+ * variants keep theirs)? The seeded lists are known first of all; with
+ * DPLAN_CHAIN list P+1 is known when list P ends, after P's details
+ * (they come first on the page), and after details of lower pages that
+ * ended at the same moment. */
+static int list_first(const struct frontier *f, long long lr, long long dr)
+{
+    if (lr != dr)
+        return lr < dr;
+    return !f->chain || f->ready.a[0].page > f->next_list - 1;
+}
+
+/* The machine free first takes the task queued first (list_first). No
+ * task can be queued before that task is ready: a list page not yet
+ * started ends after list_ready(). Returns when the task ends. */
 static long long frontier_step(struct frontier *f)
 {
     long long lr = list_ready(f), dr = f->ready.n > 0 ? f->ready.a[0].t : LLONG_MAX;
-    long long s = lr < dr ? lr : dr, end;
+    int take_list = lr != LLONG_MAX && list_first(f, lr, dr);
+    long long s = take_list ? lr : dr, end;
 
     s = f->mach.a[0].t > s ? f->mach.a[0].t : s;
-    if (lr <= s) {
+    if (take_list) {
         end = s + f->list_ms[f->next_list];
         f->last_list_end = end;
         if (f->per_page > 0)
@@ -353,17 +367,34 @@ static long long frontier_ms(struct frontier *f, long w)
     return end;
 }
 
-/* DPLAN_STAGES: the list pages, then the details behind a barrier. */
+/* DPLAN_STAGES: one level of links after another, each behind a barrier
+ * (a Pool.map per level): the lists, then all details; with DPLAN_CHAIN
+ * list 1, then list 1's details and list 2, then list 2's details and
+ * list 3, and so on. Each level greedy, in the page's order. */
 static long long stages_ms(const struct frontier *f, long w)
 {
-    long long lists = 0;
+    long k = f->per_page;
+    long long end;
+    long *level;
 
-    if (f->chain)
-        for (long p = 0; p < f->pages; p++)
-            lists += f->list_ms[p];
-    else
-        lists = greedy_ms(f->list_ms, f->pages, w, 0);
-    return lists < 0 ? -1 : greedy_ms(f->detail_ms, f->pages * f->per_page, w, lists);
+    if (!f->chain) {
+        end = greedy_ms(f->list_ms, f->pages, w, 0);
+        return end < 0 ? -1 : greedy_ms(f->detail_ms, f->pages * k, w, end);
+    }
+    if ((level = malloc((size_t)(k + 1) * sizeof *level)) == NULL)
+        return -1;
+    end = f->pages > 0 ? f->list_ms[0] : 0;
+    for (long p = 0; p < f->pages && end >= 0; p++) { /* list p's details, then list p + 1 */
+        long n = k;
+
+        if (k > 0)
+            memcpy(level, f->detail_ms + p * k, (size_t)k * sizeof *level);
+        if (p + 1 < f->pages)
+            level[n++] = f->list_ms[p + 1];
+        end = greedy_ms(level, n, w, end);
+    }
+    free(level);
+    return end;
 }
 
 double dplan_frontier_s(const long *list_ms, int pages, const long *detail_ms, int per_page, int w,

@@ -73,19 +73,21 @@ double dplan_greedy_s(const long *delays_ms, int n, int w);
 
 /* dplan_frontier_s's flags. */
 #define DPLAN_CHAIN  1u /* list P+1 is known only when list P has ended */
-#define DPLAN_STAGES 2u /* all list pages first, then all details */
+#define DPLAN_STAGES 2u /* level after level of links, each behind a barrier */
 
 /* The greedy schedule of a frontier crawl on w machines (w <= 0:
  * unlimited): pages list pages, list_ms[P-1] the delay of list P, and
  * pages * per_page details, detail_ms[(P-1)*per_page + j] the delay of
  * the j-th detail page P lists. A list page is ready at 0 (DPLAN_CHAIN:
- * list P+1 when list P ends), a detail when its list page ends. A free
- * machine takes the first ready list page (they unlock work), else the
- * detail ready first (ties: the lower page, then its list order), else
- * waits for the next to be ready.
- * DPLAN_STAGES: the lists alone on w machines (greedy, or one after
- * another with DPLAN_CHAIN), then all details, greedy in list order,
- * starting when the last list page ends. */
+ * list P+1 when list P ends), a detail when its list page ends. Pages
+ * wait in one queue in the order they became known, first in, first out,
+ * as the frontier variants keep it: the seeded lists first; a list page's
+ * details in its order, then (DPLAN_CHAIN) its link to the next list; a
+ * free machine takes the head, or waits for the next page to be known.
+ * DPLAN_STAGES: one level of links after another, each behind a barrier
+ * (a Pool.map per level): the lists, then all details; with DPLAN_CHAIN
+ * list 1, then its details and list 2, then list 2's details and list 3,
+ * and so on; each level greedy in the pages' order. */
 double dplan_frontier_s(const long *list_ms, int pages, const long *detail_ms, int per_page, int w,
                         unsigned flags);
 

@@ -173,7 +173,11 @@ check_interrupt() {
         fail "interrupt" "tests/fixtures/threadpool_hang.patch no longer applies"
         return
     fi
-    setsid "$SRC/tests/grade.sh" --build-dir "$BUILD" --only results threadpool "$WORK/hang.c" >"$WORK/int.out" 2>&1 &
+    # A command a script starts with & ignores SIGINT, and a shell cannot
+    # trap a signal ignored when it started: env gives grade.sh the default
+    # disposition a terminal's Ctrl-C would find. Without it the INT is lost
+    # whenever grade.sh's own child does not die of it (a compile, say).
+    setsid env --default-signal=INT "$SRC/tests/grade.sh" --build-dir "$BUILD" --only results threadpool "$WORK/hang.c" >"$WORK/int.out" 2>&1 &
     gpid=$!
     sleep 4
     t0=$(date +%s%N)

@@ -195,30 +195,35 @@ static void test_frontier_hand(void **state)
     assert_near(frontier_a(1, DPLAN_CHAIN | DPLAN_STAGES), 9);
     /* w=2: L1 0-1, L2 0-2; D1a 1-4, D1b 2-3, D2a 3-4, D2b 4-5 */
     assert_near(frontier_a(2, 0), 5);
+    /* chain, first in first out: L1 0-1; D1a 1-4, D1b 1-2 (before L2 on the page); L2 2-4;
+     * D2a, D2b 4-5 */
     assert_near(frontier_a(2, DPLAN_CHAIN), 5);
-    /* stages: lists end at 2 (chain: 3), then details by themselves */
+    /* stages: lists end at 2, then details by themselves; chain, level by level: L1 0-1,
+     * then D1a, D1b and L2 to 4, then D2a, D2b to 5 */
     assert_near(frontier_a(0, DPLAN_STAGES), 2 + 3);
-    assert_near(frontier_a(0, DPLAN_STAGES | DPLAN_CHAIN), 3 + 3);
+    assert_near(frontier_a(0, DPLAN_STAGES | DPLAN_CHAIN), 5);
     assert_near(frontier_a(2, DPLAN_STAGES), 2 + 3);
 }
 
-/* A free machine takes a ready list page before a ready detail: w=2,
- * lists of 1 ms, details of 5. L1, L2 0-1; at 1, L3 1-2 and D1 1-6; D2
- * 2-7; D3 6-11. Details first would give 12. */
-static void test_frontier_lists_first(void **state)
+/* Pages are taken in the order they became known: w=2, lists of 1 ms,
+ * details of 5. The seeded lists first: L1, L2 0-1; at 1, L3 1-2 and D1
+ * 1-6; D2 2-7; D3 6-11. */
+static void test_frontier_fifo(void **state)
 {
     static const long lists[] = {1, 1, 1}, details[] = {5, 5, 5};
 
     (void)state;
     assert_near(dplan_frontier_s(lists, 3, details, 1, 2, 0) * 1000, 11);
-    /* chain: L1 0-1; L2 1-2 (lists first at 1); D1 1-6; L3 2-3; D2 3-8; D3 6-11 */
-    assert_near(dplan_frontier_s(lists, 3, details, 1, 2, DPLAN_CHAIN) * 1000, 11);
+    /* chain: L1 0-1; D1 1-6 and L2 1-2 (D1 is first on the page); D2 2-7; L3 6-7; D3 7-12
+     * (a crawler that took lists first would end at 11) */
+    assert_near(dplan_frontier_s(lists, 3, details, 1, 2, DPLAN_CHAIN) * 1000, 12);
     /* unlimited: all lists end at 1 (chain: at 1, 2, 3), details 5 later */
     assert_near(dplan_frontier_s(lists, 3, details, 1, 0, 0) * 1000, 6);
     assert_near(dplan_frontier_s(lists, 3, details, 1, 0, DPLAN_CHAIN) * 1000, 8);
-    /* stages on 2: lists end at 2 (chain: 3), then 5, 5 | 5 */
+    /* stages on 2: lists end at 2, then 5, 5 | 5; chain, level by level: L1 0-1, D1 and L2
+     * 1-6, D2 and L3 6-11, D3 11-16 */
     assert_near(dplan_frontier_s(lists, 3, details, 1, 2, DPLAN_STAGES) * 1000, 12);
-    assert_near(dplan_frontier_s(lists, 3, details, 1, 2, DPLAN_STAGES | DPLAN_CHAIN) * 1000, 13);
+    assert_near(dplan_frontier_s(lists, 3, details, 1, 2, DPLAN_STAGES | DPLAN_CHAIN) * 1000, 16);
 }
 
 static void test_frontier_edges(void **state)
@@ -244,14 +249,23 @@ struct task {
     long d;
     int list;  /* a list page (else a detail) */
     long page; /* 0-based; a detail's list page */
-    long pos;  /* a detail's place in all details (page-major) */
+    long src;  /* the list page that made it known (-1: seeded) ... */
+    long ord;  /* ... and its place there (a list's link to the next comes last) */
 };
+
+/* Was a known before b, in a queue kept first in, first out? */
+static int known_first(const struct task *a, const struct task *b)
+{
+    if (a->ready != b->ready)
+        return a->ready < b->ready;
+    return a->src != b->src ? a->src < b->src : a->ord < b->ord;
+}
 
 /* The rule applied one ms at a time (delays >= 1, so every event is on
  * a whole ms): at t, ended tasks free their machines and make their
  * details (and with chain the next list) ready; then each free machine
- * takes the first ready list, else the detail ready first (ties: lower
- * page, then list order). */
+ * takes the ready task known first (seeded lists, then by the time they
+ * became known, the lower page first, each page in its own order). */
 static long brute_frontier(const long *lists, long L, const long *details, long K, long w,
                            int chain)
 {
@@ -260,11 +274,18 @@ static long brute_frontier(const long *lists, long L, const long *details, long 
 
     assert_non_null(t);
     for (long p = 0; p < L; p++) {
-        t[p] = (struct task){
-            .ready = chain && p > 0 ? -1 : 0, .end = -1, .d = lists[p], .list = 1, .page = p};
+        int found = chain && p > 0; /* linked from list p - 1, after its details */
+
+        t[p] = (struct task){.ready = found ? -1 : 0,
+                             .end = -1,
+                             .d = lists[p],
+                             .list = 1,
+                             .page = p,
+                             .src = found ? p - 1 : -1,
+                             .ord = found ? K : p};
         for (long j = 0; j < K; j++)
             t[L + p * K + j] = (struct task){
-                .ready = -1, .end = -1, .d = details[p * K + j], .page = p, .pos = p * K + j};
+                .ready = -1, .end = -1, .d = details[p * K + j], .page = p, .src = p, .ord = j};
     }
     if (w <= 0)
         w = n;
@@ -285,10 +306,7 @@ static long brute_frontier(const long *lists, long L, const long *details, long 
             for (long i = 0; i < n; i++) {
                 if (t[i].end != -1 || t[i].ready == -1 || t[i].ready > now)
                     continue;
-                if (best == -1 || (t[i].list && !t[best].list) ||
-                    (t[i].list == t[best].list && !t[i].list &&
-                     (t[i].ready < t[best].ready ||
-                      (t[i].ready == t[best].ready && t[i].pos < t[best].pos))))
+                if (best == -1 || known_first(&t[i], &t[best]))
                     best = i;
             }
             if (best == -1)
@@ -335,7 +353,7 @@ int main(void)
         cmocka_unit_test(test_perm_bad_args),        cmocka_unit_test(test_list_pages),
         cmocka_unit_test(test_list_delays),          cmocka_unit_test(test_greedy_hand),
         cmocka_unit_test(test_greedy_many_machines), cmocka_unit_test(test_greedy_bad_args),
-        cmocka_unit_test(test_frontier_hand),        cmocka_unit_test(test_frontier_lists_first),
+        cmocka_unit_test(test_frontier_hand),        cmocka_unit_test(test_frontier_fifo),
         cmocka_unit_test(test_frontier_edges),       cmocka_unit_test(test_frontier_brute),
     };
 

@@ -1428,11 +1428,13 @@ static void test_server_ideal(void **state)
     assert_true(get_ideal(&srv, "n=10&w=1&stages=1") == -400);
     assert_true(get_ideal(&srv, "w=1&frontier=2") == -400);
     assert_int_equal(server_stop(&srv), 0);
-    /* chain: list 2 from 0.5 to 1, its details to 2; stages: 1 + 1 */
+    /* chain: list 2 from 0.5 to 1, its details to 2; stages, level by level: L1 to .5, list 1's
+     * details and L2 to 1.5, list 2's details to 2.5 */
     start_or_fail(&srv, chain);
     assert_true(get_ideal(&srv, "w=0&frontier=1") == 2.0);
-    assert_true(get_ideal(&srv, "w=0&frontier=1&stages=1") == 2.0);
-    /* L1 0-.5 while the other machine waits for L2 (.5-1): 7 s of work, .5 idle */
+    assert_true(get_ideal(&srv, "w=0&frontier=1&stages=1") == 2.5);
+    /* first in, first out: L1 0-.5; two of its details .5-1.5, then the third and L2 (last on
+     * the page) 1.5-2.5 and 1.5-2; list 2's details 2-3, 2.5-3.5, 3-4 */
     assert_true(get_ideal(&srv, "w=2&frontier=1") == 4.0);
     assert_int_equal(server_stop(&srv), 0);
     start_or_fail(&srv, uneven);

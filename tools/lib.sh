@@ -192,7 +192,8 @@ to_ms() { awk -v s="$1" 'BEGIN { printf "%d", s * 1000 + 0.5 }'; }
 # is free; computed once, in C, for this script and the grader alike).
 # serial: one worker; pool, window: W (0: all at once); procs: P loops of
 # W, so P*W at once; frontier: W over list -> detail (a detail starts no
-# earlier than its list page ends); stages: all lists, then all details.
+# earlier than its list page ends; pages taken in the order they became
+# known); stages: level after level of links (all lists, then all details).
 # Prints nothing when the server does not answer.
 ideal_s() { # model n workers
     local procs=${PROCS:-$(nproc 2>/dev/null || echo 2)} n=$2 w=$3 share query body
