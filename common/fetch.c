@@ -17,8 +17,6 @@
 /* Backoff between attempts: 50 ms, 100 ms, 200 ms ... at most 1 s, each
  * scaled by a random factor in [0.5, 1) so retries spread out instead of
  * returning to the server all together. */
-#define BACKOFF_BASE_S 0.050
-#define BACKOFF_MAX_S  1.0
 
 double clock_now(void)
 {
@@ -77,12 +75,12 @@ int result_ok(const struct result *r)
 
 double backoff_s(int attempt, unsigned *seed)
 {
-    double wait = BACKOFF_BASE_S;
+    double wait = CRAWL_BACKOFF_BASE_S;
 
-    for (int k = 1; k < attempt && wait < BACKOFF_MAX_S; k++)
+    for (int k = 1; k < attempt && wait < CRAWL_BACKOFF_MAX_S; k++)
         wait *= 2;
-    if (wait > BACKOFF_MAX_S)
-        wait = BACKOFF_MAX_S;
+    if (wait > CRAWL_BACKOFF_MAX_S)
+        wait = CRAWL_BACKOFF_MAX_S;
     return wait * (0.5 + 0.5 * (double)rand_r(seed) / ((double)RAND_MAX + 1.0));
 }
 

@@ -61,9 +61,10 @@ declare -A SYMBOL_SET=(
         strtof abs labs llabs qsort bsearch rand rand_r srand random srandom abort exit
         printf fprintf sprintf snprintf vprintf vfprintf vsprintf vsnprintf puts fputs fputc putc
         _IO_putc putchar fwrite fflush perror sscanf __isoc99_sscanf __isoc23_sscanf stdout stderr
-        __errno_location clock_gettime clock time gettimeofday nanosleep usleep sleep sched_yield
+        __errno_location clock_gettime clock time gettimeofday sched_yield
         __ctype_b_loc __ctype_tolower_loc __ctype_toupper_loc tolower toupper
         sqrt floor ceil fabs pow log exp fmin fmax round lround __stack_chk_fail __assert_fail"
+    [sleep]="nanosleep usleep sleep clock_nanosleep"
     [threads]="pthread_create pthread_join pthread_detach pthread_self pthread_equal pthread_exit
         pthread_once pthread_attr_* pthread_mutex_* pthread_mutexattr_* pthread_cond_*
         pthread_condattr_* pthread_barrier_* pthread_barrierattr_* pthread_rwlock_* pthread_spin_*
@@ -78,11 +79,13 @@ declare -A SYMBOL_SET=(
 )
 # The sets a model may call from, by its means (models.conf). An event loop
 # may call the blocking fetch: that mistake (the seeds' trap) is for the
-# judge to see (parallel, unlimited), not a reason to lose every point.
+# judge to see (parallel, unlimited), not a reason to lose every point. It
+# never sleeps: it waits in curl_multi_poll (or poll) with a timeout, so a
+# retry's backoff or a poll's pause cannot hold up every other transfer.
 declare -A MEANS_SETS=(
-    [none]="contract blocking easy libc"
-    [threads]="contract blocking easy libc threads pipes"
-    [forks]="contract blocking easy libc processes pipes shared"
+    [none]="contract blocking easy libc sleep"
+    [threads]="contract blocking easy libc sleep threads pipes"
+    [forks]="contract blocking easy libc sleep processes pipes shared"
     [loop]="contract blocking easy libc multi events"
     [forks+loop]="contract blocking easy libc multi events processes pipes shared"
 )
@@ -129,8 +132,8 @@ copy of the repository, graded by its MODEL/MODEL.c.
 
 A model's file may call only what its model needs (the allow-list in this
 script; a rubric line "MODEL allow NAME,NAME" adds names): any other
-external symbol, inline assembly, syscall/dlopen/dlsym, or a constructor
-loses every point. It must call its model's own means of concurrency
+external symbol (an event loop's sleep too: it waits in curl_multi_poll),
+inline assembly, syscall/dlopen/dlsym, or a constructor loses every point. It must call its model's own means of concurrency
 (threadpool: pthread_create and pthread_join; multiprocess: fork and a
 wait; async: curl_multi_add_handle and curl_multi_poll, _wait or
 _socket_action; hybrid: fork and curl_multi_add_handle), or lose the
@@ -690,7 +693,10 @@ symbol_rules() {
         list=$(printf '%s, ' "${bad[@]:0:5}")
         list=${list%, }
         [[ ${#bad[@]} -le 5 ]] || list+=" and $((${#bad[@]} - 5)) more"
-        echo "calls $list: not one the $model model needs (the rubric line \"$model allow NAME\" allows one)"
+        local why="not one the $model model needs"
+        [[ " ${SYMBOL_SET[sleep]} " == *" ${bad[0]} "* ]] &&
+            why="an event loop never sleeps: every other transfer would wait too; wait in curl_multi_poll with a timeout (a retry's backoff: until retry_at)"
+        echo "calls $list: $why (the rubric line \"$model allow NAME\" allows one)"
         return
     fi
     if grep -q '^#APP' "$bins/sub-plain.s"; then

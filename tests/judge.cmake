@@ -32,6 +32,7 @@ if(NOT SANITIZE)
     judge/server.c judge/channel_reader.c judge/checks.c judge/schedule.c judge/hygiene.c
     judge/frontier.c judge/util.c)
   target_link_libraries(grade-judge PRIVATE delay_plan stats_client)
+  target_include_directories(grade-judge PRIVATE ${common_dir}) # crawl.h: the backoff policy
   list(JOIN graded_flags_plain " " flags_plain)
   list(JOIN graded_flags_asan " " flags_asan)
   list(JOIN graded_flags_tsan " " flags_tsan)

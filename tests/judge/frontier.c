@@ -58,6 +58,15 @@ void draw_lists(struct job_shape *j, struct draw *d)
     say_shape(j, "");
 }
 
+/* One list page: the crawl's only page in flight at first is a list, and
+ * when it ends nothing else is (a loop that checks "anything in flight?"
+ * before it starts what that page named ends with the details unfetched). */
+void draw_one_list(struct job_shape *j, struct draw *d)
+{
+    shape(j, 1, rnd(d, 3, 6), rnd(d, 2, 4), 60, 150);
+    say_shape(j, " (a single list page)");
+}
+
 void draw_chain(struct job_shape *j, struct draw *d)
 {
     shape(j, rnd(d, 3, 5), rnd(d, 2, 4), rnd(d, 2, 5), 80, 300);
@@ -126,6 +135,48 @@ static int list_of(const struct obs *o, int id)
     return pos < 0 ? 0 : (int)(pos / f->per_page) + 1;
 }
 
+/* When list page p was first answered with its links, by the server's
+ * clock; 0 if it never was. */
+static double list_answered_at(const struct obs *o, int p)
+{
+    double at = 0;
+
+    for (int k = 0; o->is_list && k < o->nlog; k++) {
+        const struct srv_rec *r = &o->log[k];
+
+        if (o->is_list[k] && r->id == p && r->end == 'a' && r->status == 200 &&
+            (!at || r->end_s < at))
+            at = r->end_s;
+    }
+    return at;
+}
+
+/* Causality: a detail is known only from the list page that names it, so
+ * no request for it may begin before that page was answered. A crawler
+ * that guesses ids (1..L x K) fetches the right set, but too early. */
+static void found_before_fetched(const struct obs *o, struct verdict *v)
+{
+    for (int k = 0; o->is_list && k < o->nlog && v->pass; k++) {
+        const struct srv_rec *r = &o->log[k];
+        int p = o->is_list[k] ? 0 : list_of(o, r->id);
+        double known = p ? list_answered_at(o, p) : 0;
+
+        if (!p)
+            continue;
+        if (!known)
+            fail(v,
+                 "detail %d was fetched, but list page %d, the only page that names it, was "
+                 "never answered: a crawler knows a page only from the links it has read",
+                 r->id, p);
+        else if (r->start_s < known - 0.002)
+            fail(v,
+                 "detail %d was requested %.0f ms before list page %d, the only page that names "
+                 "it, had been answered: a crawler knows a page only from the links it has read "
+                 "(guessed ids?)",
+                 r->id, (known - r->start_s) * 1000, p);
+    }
+}
+
 /* Every list page fetched `times` times and every detail that a good list
  * names too; the details of a failed list never. */
 static void pages_fetched(const struct obs *o, struct verdict *v, int times, const char *hint)
@@ -152,6 +203,7 @@ static void pages_fetched(const struct obs *o, struct verdict *v, int times, con
     }
     if (o->fetched_other)
         fail(v, "%ld requests for pages beyond 1..%d", o->fetched_other, o->n);
+    found_before_fetched(o, v);
 }
 
 /* One row per page fetched, its kind and status right: L + L*K rows (the

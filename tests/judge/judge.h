@@ -281,6 +281,7 @@ void draw_spawn_fails(struct job_shape *j, struct draw *d);
 /* frontier.c: the frontier jobs' shapes (the server's --pages L
  * --per-page K, the program's --pages L instead of -n) */
 void draw_lists(struct job_shape *j, struct draw *d);
+void draw_one_list(struct job_shape *j, struct draw *d);
 void draw_chain(struct job_shape *j, struct draw *d);
 void draw_fail_list(struct job_shape *j, struct draw *d);
 void draw_no_details(struct job_shape *j, struct draw *d);

@@ -63,6 +63,7 @@ const struct job_kind JOB_KINDS[] = {
     {"lists_caller", FLAVOR_PLAIN, draw_lists_caller, HOOK_CALLER, MODEL_FRONTIER, 0},
     {"asan_lists", FLAVOR_ASAN, draw_lists_small, HOOK_NONE, MODEL_FRONTIER, 0},
     {"tsan_lists", FLAVOR_TSAN, draw_lists_small, HOOK_NONE, MODEL_FRONTIER | MODEL_THREADS, 0},
+    {"one_list", FLAVOR_PLAIN, draw_one_list, HOOK_NONE, MODEL_FRONTIER, 0},
 };
 const size_t NJOB_KINDS = sizeof JOB_KINDS / sizeof JOB_KINDS[0];
 
@@ -159,7 +160,7 @@ const struct check CHECKS[] = {
      .judge = judge_caller_state},
     /* the frontier variants' own (frontier.c) */
     {.name = "pages_once",
-     .jobs = "lists,chain,lists_unlimited",
+     .jobs = "lists,chain,lists_unlimited,one_list",
      .needs = MODEL_FRONTIER,
      .skip = FRONTIER_ONLY,
      .judge = judge_pages_once},

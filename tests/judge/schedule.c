@@ -8,6 +8,8 @@
  * idle while requests wait). */
 #include "judge.h"
 
+#include "crawl.h" /* the backoff policy */
+
 #include "delay_plan.h"
 
 #include <math.h>
@@ -197,14 +199,40 @@ static int attempts_due(const struct obs *o, int id, const char **what)
     return 1;
 }
 
-/* The backoff fetch.c may sleep before attempt k + 1, at most. */
+/* The backoff before attempt k + 1 (crawl.h's policy), before its jitter:
+ * a retry waits between half of it and all of it. */
 static double backoff_max_s(int k)
 {
-    double wait = 0.050;
+    double wait = CRAWL_BACKOFF_BASE_S;
 
-    for (int q = 1; q < k && wait < 1.0; q++)
+    for (int q = 1; q < k && wait < CRAWL_BACKOFF_MAX_S; q++)
         wait *= 2;
-    return wait > 1.0 ? 1.0 : wait;
+    return wait > CRAWL_BACKOFF_MAX_S ? CRAWL_BACKOFF_MAX_S : wait;
+}
+
+/* Every retry waited out its backoff: by the server's clock, attempt k + 1
+ * began at least half of backoff_max_s(k) after attempt k ended (less a
+ * little: the client's clock saw the end a moment after the server's). */
+static void backoffs_waited(const struct obs *o, struct verdict *v)
+{
+    for (int k = 0; k < o->nlog && v->pass; k++) {
+        const struct srv_rec *r = &o->log[k];
+
+        for (int q = k + 1; q < o->nlog && r->end_s > 0; q++) {
+            const struct srv_rec *next = &o->log[q];
+            double gap = next->start_s - r->end_s, least = 0.5 * backoff_max_s(r->attempt) - 0.005;
+
+            if (next->id != r->id || next->attempt != r->attempt + 1)
+                continue;
+            if (gap < least)
+                fail(v,
+                     "id %d's attempt %d began %.0f ms after attempt %d ended: a retry waits out "
+                     "its backoff first (backoff_s: at least %.0f ms here; fetch_finish sets "
+                     "retry_at), or a failing server gets hammered",
+                     r->id, next->attempt, gap * 1000, r->attempt, least * 1000 + 5);
+            break;
+        }
+    }
 }
 
 /* A pool that keeps every worker busy, each request taking all its
@@ -273,6 +301,7 @@ void judge_retries(const struct judge *jd, const struct obs *o, struct verdict *
     if (!ran(o, v))
         return;
     tried_as_allowed(o, v);
+    backoffs_waited(o, v);
     rows_in_place(o, v);
     for (int id = 1; id <= o->n; id++) {
         const struct judged_row *r = &o->rows[id - 1];
