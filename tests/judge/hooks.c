@@ -41,6 +41,8 @@ void __real_curl_easy_cleanup(CURL *easy);
 CURLcode __real_curl_easy_perform(CURL *easy);
 CURLMcode __real_curl_multi_add_handle(CURLM *multi, CURL *easy);
 int __real_pthread_mutex_lock(pthread_mutex_t *m);
+int __real_pthread_mutex_unlock(pthread_mutex_t *m);
+int __real_sem_post(sem_t *s);
 int __real_pthread_mutex_trylock(pthread_mutex_t *m);
 int __real_sem_wait(sem_t *s);
 int __real_sem_trywait(sem_t *s);
@@ -48,6 +50,7 @@ int __real_sem_timedwait(sem_t *s, const struct timespec *t);
 
 static int in_forked_worker;           /* set in the child of every fork */
 static long spawn_cap = RUNAWAY_TASKS; /* JUDGE_SPAWN_CAP: the spawn_fails job's, lower */
+static int jitter;                     /* JUDGE_JITTER: a pause after every release of a lock */
 
 static void count(long *field)
 {
@@ -213,6 +216,34 @@ int __wrap_pthread_mutex_trylock(pthread_mutex_t *m)
     return __real_pthread_mutex_trylock(m);
 }
 
+/* The contention job's unkind scheduler: a worker that lets go of a lock
+ * pauses before it goes on, so a claim split over two critical sections
+ * (read the next index, let go, take it) meets another worker's claim in
+ * between, as it would now and then on a busy machine. */
+static void pause_after_release(void)
+{
+    static const struct timespec pause = {.tv_nsec = 200 * 1000};
+
+    if (jitter)
+        nanosleep(&pause, NULL);
+}
+
+int __wrap_pthread_mutex_unlock(pthread_mutex_t *m)
+{
+    int rc = __real_pthread_mutex_unlock(m);
+
+    pause_after_release();
+    return rc;
+}
+
+int __wrap_sem_post(sem_t *s)
+{
+    int rc = __real_sem_post(s);
+
+    pause_after_release();
+    return rc;
+}
+
 int __wrap_sem_wait(sem_t *s)
 {
     note_lock(s);
@@ -255,6 +286,8 @@ static void caller_child(int live_s)
 __attribute__((constructor)) static void judge_setup(void)
 {
     const char *cap = getenv("JUDGE_SPAWN_CAP");
+
+    jitter = getenv("JUDGE_JITTER") != NULL;
 
     if (cap && atol(cap) > 0)
         spawn_cap = atol(cap);

@@ -154,6 +154,8 @@ static const char *hook_env(const struct job_shape *j, char *buf, size_t size)
         return "JUDGE_TWICE=1";
     case HOOK_CALLER:
         return "JUDGE_CALLER=1";
+    case HOOK_JITTER:
+        return "JUDGE_JITTER=1";
     case HOOK_SPAWN:
         snprintf(buf, size, "JUDGE_SPAWN_CAP=%d", j->spawn_cap);
         return buf;

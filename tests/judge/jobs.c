@@ -180,7 +180,10 @@ void draw_contention(struct job_shape *j, struct draw *d)
     /* under the hooks' cap of 256 threads, so a thread per request
      * loses the limit check here, not every id past the cap */
     j->n = 200, j->w = pool(d, 12, 20), j->delay_min = 0, j->delay_max = 2, j->skip = d->serial;
-    describe(j, "200 requests on %d workers, answered at once (the claims collide)", j->w);
+    describe(j,
+             "200 requests on %d workers, answered at once (the claims collide; a worker pauses "
+             "0.2 ms after letting go of a lock)",
+             j->w);
 }
 
 void draw_large(struct job_shape *j, struct draw *d)

@@ -60,6 +60,7 @@ enum caller_hook {
     HOOK_TWICE,  /* crawl_run called twice in one process */
     HOOK_CALLER, /* the caller has children of its own */
     HOOK_SPAWN,  /* pthread_create and fork refused (EAGAIN) past job->spawn_cap */
+    HOOK_JITTER, /* a pause after every release of a lock (contention) */
 };
 
 struct job_shape;

@@ -38,7 +38,7 @@ const struct job_kind JOB_KINDS[] = {
     {"wrong", FLAVOR_PLAIN, draw_wrong, HOOK_NONE, 0, 0},
     {"refused", FLAVOR_PLAIN, draw_refused, HOOK_NONE, 0, 0},
     {"timeout", FLAVOR_PLAIN, draw_timeout, HOOK_NONE, 0, 0},
-    {"contention", FLAVOR_PLAIN, draw_contention, HOOK_NONE, 0, 0},
+    {"contention", FLAVOR_PLAIN, draw_contention, HOOK_JITTER, 0, 0},
     {"large", FLAVOR_PLAIN, draw_large, HOOK_NONE, 0, 0},
     {"faults", FLAVOR_PLAIN, draw_faults, HOOK_NONE, 0, 0},
     {"twice", FLAVOR_PLAIN, draw_twice, HOOK_TWICE, 0, 0},

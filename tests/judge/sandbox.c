@@ -178,7 +178,7 @@ int sandbox_choose(struct judge *jd)
 static void env_for(struct vec *env, const char *sock, const char *out, const char *extra)
 {
     if (extra)
-        vec_add(env, "%s", extra); /* JUDGE_TWICE, _CALLER, _SPAWN_CAP: for the hooks */
+        vec_add(env, "%s", extra); /* JUDGE_TWICE, _CALLER, _SPAWN_CAP, _JITTER: for the hooks */
     vec_add(env, "PATH=/usr/bin:/bin");
     vec_add(env, "HOME=/tmp");
     vec_add(env, "LC_ALL=C");
