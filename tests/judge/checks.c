@@ -228,14 +228,14 @@ static struct fetchers who_fetched(const struct obs *o)
     return f;
 }
 
-/* The model's own means of concurrency, seen from outside: which processes
- * the server saw connect, and how many threads /proc showed alive. */
-static void own_mechanism(const struct judge *jd, const struct obs *o, struct verdict *v)
+/* Which process did the work, by the server's SO_PEERCRED of each
+ * connection (a fact, not a sample): another model's work in this one's
+ * clothes (a parent that fetches beside idle children, a thread pool that
+ * forks). The judge gives no point at all to a file that fails this. */
+void judge_right_process(const struct judge *jd, const struct obs *o, struct verdict *v)
 {
     const struct model_spec *m = jd->model;
     struct fetchers f = who_fetched(o);
-    int want = m->event_loop ? (o->procs < o->n ? o->procs : o->n) : workers(o);
-    int threads = o->threads_peak - o->tasks_before;
 
     if (!f.known || o->driver <= 0)
         return; /* no pids (no sandbox's unix socket): nothing seen to judge by */
@@ -249,7 +249,21 @@ static void own_mechanism(const struct judge *jd, const struct obs *o, struct ve
              "the parent process fetched %d pages itself: in the %s model the parent forks the "
              "workers, collects their results and fetches nothing",
              f.by_driver, m->name);
-    else if (m->forks && f.distinct != want)
+}
+
+/* The model's own means of concurrency, seen from outside: which processes
+ * the server saw connect, and how many threads /proc showed alive. */
+static void own_mechanism(const struct judge *jd, const struct obs *o, struct verdict *v)
+{
+    const struct model_spec *m = jd->model;
+    struct fetchers f = who_fetched(o);
+    int want = m->event_loop ? (o->procs < o->n ? o->procs : o->n) : workers(o);
+    int threads = o->threads_peak - o->tasks_before;
+
+    judge_right_process(jd, o, v);
+    if (!v->pass || !f.known || o->driver <= 0)
+        return;
+    if (m->forks && f.distinct != want)
         fail(v, "the server saw %d processes fetch pages where the %s model runs %d: %s",
              f.distinct, m->name, want,
              m->event_loop ? "P processes, each with its own event loop"

@@ -403,6 +403,32 @@ static int for_schedule(const struct judge *jd, const struct check *c)
     return 0;
 }
 
+/* Did the model's own workers fetch, in the first job of the regular kind
+ * (if it applies)? A file whose pages came from another process than its
+ * model's (a parent fetching beside idle children) is another model in
+ * this one's clothes: no check gives it a point. */
+static const char *gate(struct judge *jd)
+{
+    const struct check right = {.name = "right_process", .judge = judge_right_process};
+
+    if (jd->gate_done++)
+        return jd->gate_why[0] ? jd->gate_why : NULL;
+    for (size_t k = 0; k < jd->njobs; k++) {
+        struct verdict v = {.pass = 1};
+        const struct obs *o;
+
+        if (strcmp(jd->jobs[k].name, "regular") != 0 || !job_applies(&jd->jobs[k], jd->model))
+            continue;
+        o = observe(jd, &jd->jobs[k]);
+        if (job_finished(o))
+            right.judge(jd, o, &v);
+        if (!v.pass)
+            snprintf(jd->gate_why, sizeof jd->gate_why, "in the regular job: %.360s", v.why);
+        break;
+    }
+    return jd->gate_why[0] ? jd->gate_why : NULL;
+}
+
 static void run_check(struct judge *jd, const char *name)
 {
     const struct check *c = check_find(name);
@@ -417,6 +443,10 @@ static void run_check(struct judge *jd, const char *name)
     }
     if (skip) {
         printf("CHECK %s SKIP %s\n", name, skip);
+        return;
+    }
+    if (gate(jd)) {
+        printf("CHECK %s FAIL not judged: not the %s model: %s\n", name, jd->model->name, gate(jd));
         return;
     }
     if (!for_schedule(jd, c)) {

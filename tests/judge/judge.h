@@ -193,9 +193,11 @@ struct judge {
     struct obs *ref_obs;    /* [njobs]: its runs, for the cpu check */
     struct job_shape *jobs; /* [njobs], drawn from seed */
     size_t njobs;
-    struct obs *obs;             /* [njobs] */
-    int hung;                    /* jobs that ran into the time limit so far */
-    char gave_up[JUDGE_WHY_MAX]; /* after a bomb or two hangs no job runs: why */
+    struct obs *obs;              /* [njobs] */
+    int hung;                     /* jobs that ran into the time limit so far */
+    char gave_up[JUDGE_WHY_MAX];  /* after a bomb or two hangs no job runs: why */
+    int gate_done;                /* the model's own workers did the work: asked once ... */
+    char gate_why[JUDGE_WHY_MAX]; /* ... and why not ("" when they did) */
     /* the running job, for on_signal */
     volatile pid_t running_sandbox, running_server;
     volatile uid_t running_uid;
@@ -324,7 +326,7 @@ int still_working(const struct obs *o);
  * schedule: uneven, retries, no_idle), hygiene.c (what crawl_run leaves) */
 judge_fn judge_results, judge_parallel, judge_limit, judge_unlimited, judge_http_errors,
     judge_wrong_body, judge_refused, judge_timeout, judge_empty, judge_single, judge_one_worker,
-    judge_more_workers, judge_exclusion, judge_second_run, judge_spawn_fails;
+    judge_more_workers, judge_exclusion, judge_second_run, judge_spawn_fails, judge_right_process;
 judge_fn judge_uneven, judge_retries, judge_no_idle;
 judge_fn judge_threads_joined, judge_children_reaped, judge_fds_closed, judge_easy_handles,
     judge_cpu, judge_sanitizer, judge_caller_state;
