@@ -281,7 +281,7 @@ void draw_spawn_fails(struct job_shape *j, struct draw *d)
     plain(j, d);
     j->w = pool(d, 4, 8);
     j->n = j->w * 2 + rnd(d, 1, 3);
-    j->spawn_cap = rnd(d, 1, j->w / 2);
+    j->spawn_cap = d->even_pools ? 1 : rnd(d, 1, j->w / 2); /* hybrid: P = 2 processes */
     j->skip = !d->spawns;
     describe(j,
              "%d requests on %d workers; pthread_create and fork fail (EAGAIN) after %d "
