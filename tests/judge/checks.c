@@ -184,6 +184,29 @@ void rows_ok(const struct obs *o, struct verdict *v, const char *fail_ids, const
     }
 }
 
+/* A row that says success stands for a page the server really sent:
+ * some request for its id was answered in full with 200 (by its /log).
+ * A transfer cut short, or given up by the client, delivered no page. */
+static void successes_answered(const struct obs *o, struct verdict *v)
+{
+    for (int id = 1; o->log_ok && id <= o->n && v->pass; id++) {
+        int answered = 0, tries = 0;
+
+        if (!row_ok(&o->rows[id - 1]))
+            continue;
+        for (int k = 0; k < o->nlog && !answered; k++) {
+            tries += o->log[k].id == id;
+            answered = o->log[k].id == id && o->log[k].end == 'a' && o->log[k].status == 200;
+        }
+        if (tries && !answered)
+            fail(v,
+                 "the row of id %d says success, but the server never sent its page in full "
+                 "(every request for it was cut off or given up by the client): a row says "
+                 "what really came back",
+                 id);
+    }
+}
+
 void judge_results(const struct judge *jd, const struct obs *o, struct verdict *v)
 {
     (void)jd;
@@ -191,6 +214,7 @@ void judge_results(const struct judge *jd, const struct obs *o, struct verdict *
         return;
     fetched_once(o, v, "two workers claimed the same request");
     rows_ok(o, v, "", "");
+    successes_answered(o, v);
 }
 
 /* Who fetched, by the server's SO_PEERCRED of each connection: how many
