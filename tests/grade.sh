@@ -339,7 +339,11 @@ check_build_dir() {
         done
         echo "a build folder of tests/grade.sh" >"$dir/$BUILD_STAMP" || refuse "--build-dir $(shown "$dir"): cannot write in it"
     fi
-    odd=$(find "$dir" -xdev \( ! -uid "$me" -o \( -perm /022 ! -type l \) \) -print -quit 2>/dev/null)
+    # Under the build lock, shared: a grading building in the folder (cmake
+    # makes and removes files as it goes) never shows the scan a half-made
+    # or vanishing entry. The folder itself is ours and closed to others, so
+    # the lock file cannot be someone's link.
+    odd=$(flock -s "$dir/.build.lock" find "$dir" -xdev \( ! -uid "$me" -o \( -perm /022 ! -type l \) \) -print -quit 2>/dev/null)
     [[ -z $odd ]] || refuse "--build-dir $(shown "$dir") holds $(shown "$odd"), which others can write or which is not yours: remove the folder and let the grader make it again"
     build_dir=$dir
 }
