@@ -70,7 +70,7 @@ declare -A SYMBOL_SET=(
         pthread_condattr_* pthread_barrier_* pthread_barrierattr_* pthread_rwlock_* pthread_spin_*
         sem_init sem_destroy sem_wait sem_trywait sem_timedwait sem_post sem_getvalue"
     [processes]="fork waitpid wait waitid _exit getpid getppid kill"
-    [pipes]="pipe pipe2 read write pread pwrite readv writev close open poll fcntl
+    [pipes]="pipe pipe2 read write pread pwrite readv writev close poll fcntl
         socketpair send recv sendmsg recvmsg shutdown"
     [shared]="mmap munmap sysconf getpagesize memfd_create ftruncate shm_open shm_unlink
         pthread_mutex_* pthread_mutexattr_* sem_*"

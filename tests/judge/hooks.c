@@ -3,13 +3,14 @@
  * tests/grade.sh): counts the model's threads, forks and easy handles into
  * the page judged.c shares with the judge, caps runaway thread and process
  * creation, routes every transfer through the judge's delay-server socket
- * (the sandbox has no other way out), and notes a forked worker that takes
+ * (the sandbox has no other way out) over http only, and notes a forked worker that takes
  * a lock in memory its siblings cannot see (a lock that excludes nobody).
  * The driver's call of crawl_run comes here first (tests/judge.cmake builds
  * driver.c with crawl_run named judged_crawl_run): the judge looks at the
  * process before and after the call (judged.c's "ready" and "end"), and in
  * the jobs that ask for it the caller has a child of its own, or calls
  * crawl_run twice. */
+#define CURL_DISABLE_DEPRECATION /* CURLOPT_PROTOCOLS, refused below */
 #include "judged.h"
 
 #undef crawl_run /* this file calls the model's own */
@@ -20,6 +21,7 @@ int judged_crawl_run(const struct job *job, struct result *res);
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +41,8 @@ CURL *__real_curl_easy_init(void);
 CURL *__real_curl_easy_duphandle(CURL *easy);
 void __real_curl_easy_cleanup(CURL *easy);
 CURLcode __real_curl_easy_perform(CURL *easy);
+void __real_curl_easy_reset(CURL *easy);
+CURLcode __real_curl_easy_setopt(CURL *easy, CURLoption option, ...);
 CURLMcode __real_curl_multi_add_handle(CURLM *multi, CURL *easy);
 int __real_pthread_mutex_lock(pthread_mutex_t *m);
 int __real_pthread_mutex_unlock(pthread_mutex_t *m);
@@ -117,12 +121,24 @@ pid_t __wrap_fork(void)
     return pid;
 }
 
+/* Every handle speaks http and nothing else, for its whole life: curl
+ * reads no file (file:///proc/self/maps would tell a program which build
+ * it is in, so it could behave only where a sanitizer watches). */
+static void http_only(CURL *easy)
+{
+    if (easy) {
+        (void)__real_curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http");
+        (void)__real_curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http");
+    }
+}
+
 CURL *__wrap_curl_easy_init(void)
 {
     CURL *easy = __real_curl_easy_init();
 
     if (easy && judged_calls)
         count(&judged_calls->easy_inits);
+    http_only(easy);
     return easy;
 }
 
@@ -132,7 +148,40 @@ CURL *__wrap_curl_easy_duphandle(CURL *easy)
 
     if (copy && judged_calls)
         count(&judged_calls->easy_inits);
+    http_only(copy);
     return copy;
+}
+
+void __wrap_curl_easy_reset(CURL *easy)
+{
+    __real_curl_easy_reset(easy);
+    http_only(easy);
+}
+
+/* Every option passed on as its type (curl numbers its options by the
+ * type of their value), but a list of protocols is narrowed to http. */
+CURLcode __wrap_curl_easy_setopt(CURL *easy, CURLoption option, ...)
+{
+    CURLcode rc;
+    va_list ap;
+
+    va_start(ap, option);
+    if (option == CURLOPT_PROTOCOLS_STR || option == CURLOPT_REDIR_PROTOCOLS_STR)
+        rc = __real_curl_easy_setopt(easy, option, "http"); /* any list: http only */
+    else if (option == CURLOPT_PROTOCOLS || option == CURLOPT_REDIR_PROTOCOLS)
+        rc = __real_curl_easy_setopt(easy, option, (long)CURLPROTO_HTTP);
+    else if (option < CURLOPTTYPE_OBJECTPOINT)
+        rc = __real_curl_easy_setopt(easy, option, va_arg(ap, long));
+    else if (option < CURLOPTTYPE_FUNCTIONPOINT)
+        rc = __real_curl_easy_setopt(easy, option, va_arg(ap, void *));
+    else if (option < CURLOPTTYPE_OFF_T)
+        rc = __real_curl_easy_setopt(easy, option, va_arg(ap, void (*)(void)));
+    else if (option < CURLOPTTYPE_BLOB)
+        rc = __real_curl_easy_setopt(easy, option, va_arg(ap, curl_off_t));
+    else
+        rc = __real_curl_easy_setopt(easy, option, va_arg(ap, void *));
+    va_end(ap);
+    return rc;
 }
 
 void __wrap_curl_easy_cleanup(CURL *easy)
@@ -149,7 +198,7 @@ static void route_to_judge(CURL *easy)
     const char *path = getenv("JUDGE_UNIX_SOCKET");
 
     if (easy && path)
-        (void)curl_easy_setopt(easy, CURLOPT_UNIX_SOCKET_PATH, path);
+        (void)__real_curl_easy_setopt(easy, CURLOPT_UNIX_SOCKET_PATH, path);
 }
 
 CURLcode __wrap_curl_easy_perform(CURL *easy)
