@@ -36,6 +36,7 @@ PUBLIC_HEADERS=(crawl.h)
 # its hooks count or route (tests/judge/hooks.c). Nothing of it is listed
 # here.
 declare -A CHECK_FLAVORS=() FLAVOR_FLAGS=()
+declare -A verdict_line=() verdict_context=() # load_verdicts: by check
 WRAPS=()
 COMPILE_LIMIT_S=60 COMPILE_MEM_MB=2048 COMPILE_FILE_MB=64 COMPILE_LOG_MAX=65536
 SOURCE_MAX=$((1 << 20)) # a model file is a few kilobytes
@@ -126,6 +127,8 @@ copy of the repository, graded by its MODEL/MODEL.c.
                      by every grading, so one can be replayed exactly)
   --verbose          show what the program printed in a failing job, and the
                      judge's measurements of every job
+  --lanes N          run up to N jobs at once, each with its own server and
+                     sandbox (1-4; default: 2 on two or more cores, else 1)
   --require-sandbox  fail (exit 3) instead of grading without bubblewrap
   -h, --help         show this help and exit
   -V, --version      show the version and exit
@@ -203,7 +206,7 @@ read_models() {
 
 # ---- command line ----
 parse_args() {
-    json="" build_dir="" only="" verbose=0 sandbox=auto seed=""
+    json="" build_dir="" only="" verbose=0 sandbox=auto seed="" lanes=""
     while [[ $# -gt 0 ]]; do
         case $1 in
         --json) [[ $# -ge 2 ]] || die_usage "--json needs a file name"; json=$2; shift 2 ;;
@@ -211,6 +214,7 @@ parse_args() {
         --only) [[ $# -ge 2 ]] || die_usage "--only needs a list of checks"; only=$2; shift 2 ;;
         --seed) [[ ${2:-} =~ ^[0-9]{1,18}$ ]] || die_usage "--seed needs a whole number"; seed=$2; shift 2 ;;
         --verbose) verbose=1; shift ;;
+        --lanes) [[ ${2:-} =~ ^[1-4]$ ]] || die_usage "--lanes is 1, 2, 3 or 4"; lanes=$2; shift 2 ;;
         --require-sandbox) sandbox=require; shift ;;
         --handout | --gradescope)
             [[ $# -eq 3 || ($1 == --gradescope && $# -eq 4 && $4 == --require-sandbox) ]] ||
@@ -414,7 +418,14 @@ build_judge() {
         echo "grade.sh: cannot configure the grader's build: see $(shown "$build_dir")/configure.log" >&2
         return 3
     fi
-    if ! run_bg "$build_dir/build.log" cmake --build "$suite" -j "$(nproc 2>/dev/null || echo 2)" --target grade-judge delay-server; then
+    # Everything in one go, the usual case (each cmake call costs a
+    # fraction of a second even with nothing to do); a part that fails is
+    # built again alone below, to say which.
+    built_all=0
+    if run_bg "$build_dir/build.log" cmake --build "$suite" -j "$(nproc 2>/dev/null || echo 2)" \
+        --target grade-judge delay-server graded_plain graded_asan graded_tsan "graded-ref-$model"; then
+        built_all=1
+    elif ! run_bg "$build_dir/build.log" cmake --build "$suite" -j "$(nproc 2>/dev/null || echo 2)" --target grade-judge delay-server; then
         echo "grade.sh: the grader itself does not build: see $(shown "$build_dir")/build.log" >&2
         return 3
     fi
@@ -451,7 +462,7 @@ check_rubric() {
 build_graded() {
     local targets=() f
     for f in "$@"; do targets+=("graded_$f"); done
-    if ! run_bg "$build_dir/build.log" cmake --build "$suite" -j "$(nproc 2>/dev/null || echo 2)" --target "${targets[@]}"; then
+    if [[ $built_all -eq 0 ]] && ! run_bg "$build_dir/build.log" cmake --build "$suite" -j "$(nproc 2>/dev/null || echo 2)" --target "${targets[@]}"; then
         echo "grade.sh: the grader itself does not build: see $(shown "$build_dir")/build.log" >&2
         return 3
     fi
@@ -460,7 +471,7 @@ build_graded() {
     mkdir -p "$work/graded" && cp "$suite"/graded/libgraded_*.a "$work/graded/" && chmod -R a+rX "$work/graded" || return 3
     # The suite's own model built as a submission is: the yardstick of the
     # judge's cpu check. Optional: without it the judge uses a fixed budget.
-    if run_bg "$build_dir/build-ref.log" cmake --build "$suite" --target "graded-ref-$model"; then
+    if [[ $built_all -eq 1 ]] || run_bg "$build_dir/build-ref.log" cmake --build "$suite" --target "graded-ref-$model"; then
         cp "$suite/bin/graded-ref-$model" "$work/graded/ref" && chmod a+rx "$work/graded/ref"
     fi
     exec {build_lock}>&-
@@ -781,6 +792,14 @@ limit_judge() {
 }
 
 # ---- the judge ----
+# Two jobs at once on two cores or more: the jobs mostly wait on the
+# server's delays, and every time bound holds (each job's own server).
+default_lanes() {
+    local cores
+    cores=$(nproc 2>/dev/null || echo 1)
+    if ((cores >= 2)); then echo 2; else echo 1; fi
+}
+
 run_judge() {
     verdicts=$work/verdicts
     : >"$verdicts"
@@ -792,6 +811,7 @@ run_judge() {
     [[ $sandboxed -eq 1 ]] || judge_args+=(--sandbox off)
     [[ $verbose -eq 1 ]] && judge_args+=(--verbose)
     [[ -z $seed ]] || judge_args+=(--seed "$seed")
+    judge_args+=(--lanes "${lanes:-$(default_lanes)}")
     [[ ! -x $work/graded/ref ]] || judge_args+=(--reference "$work/graded/ref")
     for f in "${need[@]}"; do judge_args+=("--$f" "$bins/crawl-$f"); done
     mkdir -p "$work/judge" && chmod 755 "$work/judge"
@@ -805,12 +825,29 @@ run_judge() {
     fi
 }
 
+# The judge's verdicts, read once (control bytes stripped): the first
+# "CHECK NAME ..." line of each check, and the "  | " lines after it (its
+# context, at most 40).
+load_verdicts() {
+    local line name="" word
+    verdict_line=() verdict_context=()
+    local -A lines_kept=()
+    while IFS= read -r line; do
+        if [[ $line == "CHECK "* ]]; then
+            read -r word name _ <<<"$line"
+            if [[ -n ${verdict_line[$name]+set} ]]; then name=""; continue; fi
+            verdict_line[$name]=$line lines_kept[$name]=0
+        elif [[ $line == "  | "* && -n $name && ${lines_kept[$name]} -lt 40 ]]; then
+            verdict_context[$name]+=${verdict_context[$name]:+$'\n'}$line
+            lines_kept[$name]=$((lines_kept[$name] + 1))
+        fi
+    done < <(clean_text <"$verdicts")
+}
+
 # The judge's verdict for CHECK: sets verdict, reason and context.
 verdict_of() {
-    local line
-    line=$(grep -a -m1 "^CHECK $1 " "$verdicts" | clean_text)
-    context=$(awk -v c="CHECK $1 " 'index($0, c) == 1 { on = 1; next } /^CHECK / { on = 0 }
-                                    on && /^  \| / { print }' "$verdicts" | clean_text | head -n 40)
+    local line=${verdict_line[$1]:-}
+    context=${verdict_context[$1]:-}
     if [[ -n $note ]]; then
         verdict=FAIL reason=$note context=""
     elif [[ $1 == parallel && -n $missing ]]; then
@@ -841,6 +878,7 @@ report() {
         printf '%s\n' "$compile_msgs"
     fi
     : >"$tests_json"
+    load_verdicts
     total=0 max=0
     for k in "${!checks[@]}"; do
         c=${checks[$k]} p=${points[$k]} d=${descs[$k]}
@@ -861,7 +899,7 @@ report() {
         fi
         if [[ $verdict == PASS ]]; then out="passed"; else out="$reason${context:+
 $context}"; fi
-        jq -n -c --arg name "$c: $d" --argjson score "$got" --argjson max "$p" --arg out "$out" \
+        [[ -z $json ]] || jq -n -c --arg name "$c: $d" --argjson score "$got" --argjson max "$p" --arg out "$out" \
             '{name: $name, score: $score, max_score: $max, output: $out, output_format: "text", visibility: "visible"}' >>"$tests_json"
     done
     if [[ $verbose -eq 1 ]]; then

@@ -31,7 +31,7 @@ if(NOT SANITIZE)
     judge/judge.c judge/registry.c judge/jobs.c judge/job.c judge/sandbox.c judge/observer.c
     judge/server.c judge/channel_reader.c judge/checks.c judge/schedule.c judge/hygiene.c
     judge/frontier.c judge/util.c)
-  target_link_libraries(grade-judge PRIVATE delay_plan stats_client)
+  target_link_libraries(grade-judge PRIVATE delay_plan stats_client Threads::Threads)
   target_include_directories(grade-judge PRIVATE ${common_dir}) # crawl.h: the backoff policy
   list(JOIN graded_flags_plain " " flags_plain)
   list(JOIN graded_flags_asan " " flags_asan)

@@ -71,7 +71,7 @@ static int take_records(struct running *run, struct obs *o, struct chan *ch)
 }
 
 /* Poll the channel and the output until "end" and exit, or the limit. */
-static void supervise(struct judge *jd, struct running *run, struct obs *o, int chan, int out,
+static void supervise(struct lane *lane, struct running *run, struct obs *o, int chan, int out,
                       int info)
 {
     struct chan ch = {.fd = chan, .nonce = run->nonce};
@@ -119,7 +119,7 @@ static void supervise(struct judge *jd, struct running *run, struct obs *o, int 
         }
     }
     if (!waited)
-        job_kill_sandbox(jd); /* and reaps it: its exit status stays unknown (-1) */
+        job_kill_sandbox(lane); /* and reaps it: its exit status stays unknown (-1) */
 }
 
 /* The program's command line for the job as this model runs it. */
@@ -223,8 +223,8 @@ static void job_for_model(const struct judge *jd, const struct job_shape *j, str
 }
 
 /* Start the program in its sandbox and follow it to its end. */
-static void run_program(struct judge *jd, struct running *run, struct obs *o, const char *sockdir,
-                        const char *outdir)
+static void run_program(const struct judge *jd, struct lane *lane, struct running *run,
+                        struct obs *o, const char *sockdir, const char *outdir)
 {
     int chan[2] = {-1, -1}, out[2] = {-1, -1}, info[2] = {-1, -1};
     unsigned char raw[16];
@@ -267,19 +267,19 @@ static void run_program(struct judge *jd, struct running *run, struct obs *o, co
 
         sandbox_exec(&s);
     }
-    jd->running_sandbox = run->sandbox;
-    jd->running_uid = run->watch.uid;
+    lane->sandbox = run->sandbox;
+    lane->uid = run->watch.uid;
     run->watch.init = jd->sandboxed ? -1 : run->sandbox;
     close(chan[1]);
     close(out[1]);
     close(info[1]);
     chan[1] = out[1] = info[1] = -1;
     dprintf(chan[0], "nonce %s\n", run->nonce);
-    supervise(jd, run, o, chan[0], out[0], jd->sandboxed ? info[0] : -1);
-    jd->running_sandbox = 0;
+    supervise(lane, run, o, chan[0], out[0], jd->sandboxed ? info[0] : -1);
+    lane->sandbox = 0;
     sandbox_kill_uid(run->watch.uid);
     sandbox_reap_uid(run->watch.uid);
-    jd->running_uid = 0;
+    lane->uid = 0;
 done:
     for (int k = 0; k < 2; k++) {
         if (chan[k] >= 0)
@@ -291,9 +291,9 @@ done:
     }
 }
 
-void job_run(struct judge *jd, const struct job_shape *j, struct obs *o)
+void job_run(const struct judge *jd, struct lane *lane, const struct job_shape *j, struct obs *o)
 {
-    static int serial_no;
+    static int serial_no; /* the lanes count together */
     struct running run = {.watch = {.uid = sandbox_uid(), .sandboxed = jd->sandboxed}, .port = -1};
     char jobdir[1024], sockdir[1100], outdir[1100], sock[1200];
     pid_t server = 0;
@@ -305,7 +305,8 @@ void job_run(struct judge *jd, const struct job_shape *j, struct obs *o)
         broken(o, "out of memory");
         return;
     }
-    snprintf(jobdir, sizeof jobdir, "%s/job%d-%s", jd->work, ++serial_no, j->name);
+    snprintf(jobdir, sizeof jobdir, "%s/job%d-%s", jd->work,
+             __atomic_add_fetch(&serial_no, 1, __ATOMIC_RELAXED), j->name);
     snprintf(sockdir, sizeof sockdir, "%s/sock", jobdir);
     snprintf(outdir, sizeof outdir, "%s/out", jobdir);
     snprintf(sock, sizeof sock, "%s/server.sock", sockdir);
@@ -314,14 +315,14 @@ void job_run(struct judge *jd, const struct job_shape *j, struct obs *o)
         broken(o, "cannot make %s: %s", jobdir, strerror(errno));
         return;
     }
-    if (j->refused || (run.port = server_start(jd, j, sock, &server, o)) > 0) {
-        run_program(jd, &run, o, sockdir, outdir);
+    if (j->refused || (run.port = server_start(jd, lane, j, sock, &server, o)) > 0) {
+        run_program(jd, lane, &run, o, sockdir, outdir);
         if (!o->broken[0])
             observe_sanitizer_log(outdir, run.watch.uid, o);
         if (!o->broken[0] && run.port > 0)
             server_read(run.port, o);
     }
-    server_stop(jd, server);
+    server_stop(lane, server);
     remove_tree(jobdir);
 }
 

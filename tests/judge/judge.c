@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -163,7 +164,7 @@ static void help(void)
     printf("usage: grade-judge --model MODEL --means MEANS[+frontier] --server DELAY-SERVER\n"
            "                   --work DIR [--plain BIN] [--asan BIN] [--tsan BIN]\n"
            "                   [--sandbox auto|require|off] [--seed N] [--reference BIN]\n"
-           "                   [--verbose] CHECK...\n"
+           "                   [--lanes N] [--verbose] CHECK...\n"
            "       grade-judge --list\n"
            "Run a graded binary on the jobs the CHECKs need, each in a sandbox against\n"
            "its own delay-server, and print CHECK <name> PASS|FAIL <why>|SKIP <why>.\n"
@@ -173,7 +174,9 @@ static void help(void)
            "only its schedule's jobs (classic: -n N; frontier: --pages L), a check\n"
            "both have judges either's, and a check of the other schedule is skipped.\n"
            "The jobs' shapes are drawn from --seed (default: a random one), printed\n"
-           "first as SEED N, so a grading can be replayed. --list prints the builds\n"
+           "first as SEED N, so a grading can be replayed. --lanes N runs up to N jobs\n"
+           "at once (1 to 4; default 1), each in its own sandbox against its own\n"
+           "server: the verdicts are the same, the grading shorter. --list prints the builds\n"
            "(FLAVOR KEY FLAGS), the wrapped calls (WRAPS), the checks with the builds\n"
            "they need (CHECK NAME KEYS) and the jobs (JOB NAME KEY), and exits.\n"
            "Exit status: 0 the checks ran (whatever their verdicts), 2 bad usage,\n"
@@ -208,6 +211,7 @@ static int parse_args(int argc, char **argv, struct judge *jd)
         {"verbose", no_argument, NULL, 'v'},
         {"seed", required_argument, NULL, 'S'},
         {"reference", required_argument, NULL, 'R'},
+        {"lanes", required_argument, NULL, 'L'},
         {"list", no_argument, NULL, 'l'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -252,6 +256,11 @@ static int parse_args(int argc, char **argv, struct judge *jd)
         case 'R':
             jd->reference = optarg;
             break;
+        case 'L':
+            if (strlen(optarg) != 1 || optarg[0] < '1' || optarg[0] > '0' + JUDGE_LANES_MAX)
+                return usage("--lanes is 1, 2, 3 or 4");
+            jd->nlanes = optarg[0] - '0';
+            break;
         case 'S': {
             char *end;
 
@@ -290,7 +299,7 @@ static const struct obs *observe_reference(struct judge *jd, const struct job_sh
             continue;
         if (!jd->ref_obs[k].done && !jd->gave_up[0]) {
             jd->ref_obs[k].is_reference = 1;
-            job_run(jd, j, &jd->ref_obs[k]);
+            job_run(jd, &jd->lanes[0], j, &jd->ref_obs[k]);
         }
         return jd->ref_obs[k].done && jd->ref_obs[k].ended ? &jd->ref_obs[k] : NULL;
     }
@@ -309,20 +318,18 @@ static int hung(const struct obs *o)
  * a program that hung twice would hang again: the later jobs are not run. */
 static void give_up_after(struct judge *jd, const struct obs *o)
 {
-    static char first_hang[32];
-
     if (o->runaway) {
         snprintf(jd->gave_up, sizeof jd->gave_up,
                  "the judge stopped a runaway in the %s job (%d threads and processes alive, "
                  "burning CPU); a loop that calls fork() or pthread_create() again when it fails?",
                  o->job->name, o->runaway);
     } else if (hung(o) && ++jd->hung == 1) {
-        snprintf(first_hang, sizeof first_hang, "%s", o->job->name);
+        snprintf(jd->first_hang, sizeof jd->first_hang, "%s", o->job->name);
     } else if (hung(o)) {
         snprintf(jd->gave_up, sizeof jd->gave_up,
                  "the program hung, or never exited, in the %s and %s jobs; the judge did not wait "
                  "for it again",
-                 first_hang, o->job->name);
+                 jd->first_hang, o->job->name);
     }
 }
 
@@ -341,13 +348,125 @@ static struct obs *observe(struct judge *jd, const struct job_shape *j)
                 jd->obs[k] = (struct obs){.job = j, .done = 1, .exit_code = -1};
                 snprintf(jd->obs[k].not_run, sizeof jd->obs[k].not_run, "%s", jd->gave_up);
             } else {
-                job_run(jd, j, &jd->obs[k]);
+                job_run(jd, &jd->lanes[0], j, &jd->obs[k]);
                 give_up_after(jd, &jd->obs[k]);
             }
         }
         return &jd->obs[k];
     }
     return NULL;
+}
+
+/* ---- jobs at once (--lanes) ---- */
+
+/* The jobs the named checks look at, each once, in the order they would
+ * look; the lanes take them one at a time. */
+struct lanes_todo {
+    struct judge *jd;
+    pthread_mutex_t lock; /* next, and the judge's give_up state */
+    size_t next, n;
+    size_t k[64]; /* indexes into jd->jobs */
+};
+
+struct lane_arg {
+    struct lanes_todo *todo;
+    struct lane *lane;
+};
+
+static void *lane_main(void *arg)
+{
+    struct lane_arg *a = arg;
+    struct lanes_todo *t = a->todo;
+    struct judge *jd = t->jd;
+
+    for (;;) {
+        size_t k;
+        int skip;
+
+        pthread_mutex_lock(&t->lock);
+        k = t->next < t->n ? t->k[t->next++] : (size_t)-1;
+        skip = jd->gave_up[0] != 0; /* after a bomb or two hangs: as observe() */
+        pthread_mutex_unlock(&t->lock);
+        if (k == (size_t)-1 || skip)
+            return NULL; /* observe() marks the rest not run */
+        job_run(jd, a->lane, &jd->jobs[k], &jd->obs[k]);
+        pthread_mutex_lock(&t->lock);
+        give_up_after(jd, &jd->obs[k]);
+        pthread_mutex_unlock(&t->lock);
+    }
+}
+
+static int for_schedule(const struct judge *jd, const struct check *c);
+static const struct job_shape *first_job(const struct judge *jd);
+
+static void todo_add(struct lanes_todo *t, size_t k)
+{
+    for (size_t i = 0; i < t->n; i++)
+        if (t->k[i] == k)
+            return;
+    if (t->n < sizeof t->k / sizeof t->k[0])
+        t->k[t->n++] = k;
+}
+
+/* A job's length, guessed from its shape (ms): its rounds of delays, its
+ * timeouts and retries' backoffs, a sanitizer's start. Only the order the
+ * lanes take the jobs in depends on it (the longest first: the lanes end
+ * together). */
+static long guess_ms(const struct job_shape *j)
+{
+    int w = j->w > 0 && j->w < j->n ? j->w : (j->n > 0 ? j->n : 1);
+    long ms = (long)((j->n + w - 1) / w) * j->delay_max;
+
+    if (j->pages)
+        ms += (long)j->pages * j->list_max / (j->chain ? 1 : w);
+    if (j->stall_ids[0])
+        ms += j->timeout_ms * (1 + j->retries);
+    ms += (long)j->retries * 300; /* a backoff or two of crawl.h's policy */
+    return ms + (j->flavor != FLAVOR_PLAIN ? 300 : 0);
+}
+
+static void todo_sort(struct lanes_todo *t)
+{
+    for (size_t i = 2; i < t->n; i++) /* insertion sort; the first job stays first */
+        for (size_t k = i; k > 1 && guess_ms(&t->jd->jobs[t->k[k]]) >
+                                         guess_ms(&t->jd->jobs[t->k[k - 1]]); k--) {
+            size_t swap = t->k[k];
+
+            t->k[k] = t->k[k - 1];
+            t->k[k - 1] = swap;
+        }
+}
+
+/* Run every job the checks will look at, nlanes at once, before any
+ * check looks (observe() then finds them done). The verdicts are the
+ * same as one at a time: each job has its own server, sandbox and uid. */
+static void run_jobs_in_lanes(struct judge *jd, char **names, int count)
+{
+    struct lanes_todo t = {.jd = jd, .lock = PTHREAD_MUTEX_INITIALIZER};
+    struct lane_arg args[JUDGE_LANES_MAX];
+    pthread_t tid[JUDGE_LANES_MAX];
+    int started = 0;
+
+    todo_add(&t, (size_t)(first_job(jd) - jd->jobs));
+    for (int i = 0; i < count; i++) {
+        const struct check *c = check_find(names[i]);
+
+        if (!c || !model_has(jd->model, c->needs) || !for_schedule(jd, c))
+            continue;
+        for (size_t k = 0; k < jd->njobs; k++)
+            if (list_has(c->jobs, jd->jobs[k].name) && job_applies(&jd->jobs[k], jd->model) &&
+                jd->bin[jd->jobs[k].flavor])
+                todo_add(&t, k);
+    }
+    todo_sort(&t);
+    for (int l = 0; l < jd->nlanes; l++) {
+        args[l] = (struct lane_arg){.todo = &t, .lane = &jd->lanes[l]};
+        if (pthread_create(&tid[l], NULL, lane_main, &args[l]) != 0)
+            break; /* the lanes started do it all; none: observe() runs them */
+        started++;
+    }
+    for (int l = 0; l < started; l++)
+        pthread_join(tid[l], NULL);
 }
 
 static int job_finished(const struct obs *o)
@@ -519,7 +638,7 @@ static void on_signal(int sig)
 
 int main(int argc, char **argv)
 {
-    static struct judge jd = {.sandbox_mode = 'a'};
+    static struct judge jd = {.sandbox_mode = 'a', .nlanes = 1};
     struct sigaction sa = {.sa_handler = on_signal};
     int rc;
 
@@ -556,6 +675,9 @@ int main(int argc, char **argv)
     if ((rc = sandbox_choose(&jd)) != 0)
         return rc;
     printf("SANDBOX %s\nSEED %lu\n", jd.sandbox_note, jd.seed);
+    fflush(stdout);
+    if (jd.nlanes > 1)
+        run_jobs_in_lanes(&jd, argv + optind, argc - optind);
     for (int k = optind; k < argc; k++)
         run_check(&jd, argv[k]);
     for (size_t k = 0; k < jd.njobs; k++) {

@@ -178,6 +178,13 @@ struct obs {
     size_t output_len;
 };
 
+/* One of the jobs running at once: what on_signal must kill. */
+#define JUDGE_LANES_MAX 4
+struct lane {
+    volatile pid_t sandbox, server;
+    volatile uid_t uid;
+};
+
 struct judge {
     const struct model_spec *model;
     const char *server; /* delay-server binary */
@@ -198,9 +205,9 @@ struct judge {
     char gave_up[JUDGE_WHY_MAX];  /* after a bomb or two hangs no job runs: why */
     int gate_done;                /* the model's own workers did the work: asked once ... */
     char gate_why[JUDGE_WHY_MAX]; /* ... and why not ("" when they did) */
-    /* the running job, for on_signal */
-    volatile pid_t running_sandbox, running_server;
-    volatile uid_t running_uid;
+    char first_hang[32];          /* the first job that hung */
+    int nlanes;                   /* jobs run at once (--lanes) */
+    struct lane lanes[JUDGE_LANES_MAX];
 };
 
 struct verdict {
@@ -295,12 +302,12 @@ void draw_lists_twice(struct job_shape *j, struct draw *d);
 void draw_lists_caller(struct job_shape *j, struct draw *d);
 
 /* job.c */
-void job_run(struct judge *jd, const struct job_shape *j, struct obs *o);
+void job_run(const struct judge *jd, struct lane *lane, const struct job_shape *j, struct obs *o);
 void obs_free(struct obs *o);
 
 /* sandbox.c (the signal handler's part: async-signal-safe) */
 int sandbox_choose(struct judge *jd);
-void job_kill_sandbox(struct judge *jd);
+void job_kill_sandbox(struct lane *lane);
 void job_kill_all(struct judge *jd);
 
 /* schedule.c: ideal and fixed schedules of a list of delays */

@@ -81,8 +81,8 @@ static int proc_load(pid_t pid, int *threads, double *cpu_s)
 /* Every process whose chain of parents reaches root_pid (not root_pid). */
 static int descendants(pid_t root_pid, pid_t *out, int max)
 {
-    static int pids[65536];
-    static pid_t parent[65536];
+    static _Thread_local int pids[65536]; /* lanes look at once */
+    static _Thread_local pid_t parent[65536];
     int n = list_dir_ints("/proc", pids, 65536), found = 0;
 
     n = n > 65536 ? 65536 : n;
@@ -221,7 +221,7 @@ static void leftovers(pid_t init_pid, pid_t driver, int sandboxed, struct obs *o
 /* Threads alive and CPU used so far by the live processes of the uid. */
 static void uid_load(uid_t uid, int *tasks, double *cpu_s)
 {
-    static int pids[4096];
+    static _Thread_local int pids[4096];
     int n = sandbox_uid_pids(uid, pids, 4096);
 
     *tasks = 0;

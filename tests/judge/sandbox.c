@@ -243,7 +243,7 @@ pid_t sandbox_init_pid(int info_fd)
 /* The processes of a throw-away uid (only root made one: else none). */
 int sandbox_uid_pids(uid_t uid, int *out, int max)
 {
-    static int pids[65536];
+    static _Thread_local int pids[65536]; /* lanes look at once */
     int n, found = 0;
 
     if (geteuid() != 0 || uid == 0)
@@ -283,30 +283,32 @@ void sandbox_kill_uid(uid_t uid)
 
 /* Kill the running job's sandbox and everything of its uid; reap the
  * sandbox. Async-signal-safe. */
-void job_kill_sandbox(struct judge *jd)
+void job_kill_sandbox(struct lane *lane)
 {
-    pid_t sandbox = jd->running_sandbox;
+    pid_t sandbox = lane->sandbox;
 
     if (sandbox > 0) {
         kill(-sandbox, SIGKILL); /* its session */
         kill(sandbox, SIGKILL);
     }
-    sandbox_kill_uid(jd->running_uid);
+    sandbox_kill_uid(lane->uid);
     if (sandbox > 0)
         while (waitpid(sandbox, NULL, 0) < 0 && errno == EINTR)
             ;
 }
 
-/* Ctrl-C or kill: the job, its server, and every child the judge has
+/* Ctrl-C or kill: the jobs, their servers, and every child the judge has
  * (orphans of the sandbox come to it: it is their subreaper), reaped, so
  * nothing of the job outlives the judge. Async-signal-safe. */
 void job_kill_all(struct judge *jd)
 {
     const struct timespec tick = {.tv_nsec = 10 * 1000 * 1000};
 
-    job_kill_sandbox(jd);
-    if (jd->running_server > 0)
-        kill(jd->running_server, SIGKILL);
+    for (int k = 0; k < jd->nlanes; k++) {
+        job_kill_sandbox(&jd->lanes[k]);
+        if (jd->lanes[k].server > 0)
+            kill(jd->lanes[k].server, SIGKILL);
+    }
     for (int k = 0; k < 200; k++) { /* all were sent SIGKILL: 2 s is plenty */
         pid_t got;
 
@@ -321,7 +323,7 @@ void job_kill_all(struct judge *jd)
 /* After a job: its orphans, killed, are the judge's to reap (subreaper). */
 void sandbox_reap_uid(uid_t uid)
 {
-    static int pids[4096];
+    static _Thread_local int pids[4096];
     const struct timespec tick = {.tv_nsec = 10 * 1000 * 1000};
 
     for (int tries = 0; tries < 200; tries++) {

@@ -25,7 +25,8 @@
 #define SERVER_GET_MAX (64L << 20) /* /log of the server's most requests: ~12 MB */
 
 /* Start delay-server for job j; its port, or -1 (o->broken says why). */
-int server_start(struct judge *jd, const struct job_shape *j, const char *sock, pid_t *pid_out,
+int server_start(const struct judge *jd, struct lane *lane, const struct job_shape *j,
+                 const char *sock, pid_t *pid_out,
                  struct obs *o)
 {
     struct vec a = {0};
@@ -89,7 +90,7 @@ int server_start(struct judge *jd, const struct job_shape *j, const char *sock, 
         _exit(127);
     }
     close(out[1]);
-    jd->running_server = *pid_out;
+    lane->server = *pid_out;
     /* Its first line is its URL: http://127.0.0.1:PORT */
     while (len + 1 < sizeof line && !strchr(line, '\n') && now_s() < deadline) {
         struct pollfd p = {.fd = out[0], .events = POLLIN};
@@ -111,7 +112,7 @@ int server_start(struct judge *jd, const struct job_shape *j, const char *sock, 
     return port;
 }
 
-void server_stop(struct judge *jd, pid_t pid)
+void server_stop(struct lane *lane, pid_t pid)
 {
     int status;
 
@@ -122,7 +123,7 @@ void server_stop(struct judge *jd, pid_t pid)
         usleep(10000);
     if (kill(pid, SIGKILL) == 0)
         waitpid(pid, &status, 0);
-    jd->running_server = 0;
+    lane->server = 0;
 }
 
 /* The judge's server is its own: a failed read is retried, not charged to

@@ -7,10 +7,11 @@
 
 /* Start the server for job j on the unix socket sock (and a TCP port of
  * its choice): the port, with *pid_out its pid, or -1 with o->broken
- * saying why. jd->running_server is set, for the signal handler. */
-int server_start(struct judge *jd, const struct job_shape *j, const char *sock, pid_t *pid_out,
+ * saying why. lane->server is set, for the signal handler. */
+int server_start(const struct judge *jd, struct lane *lane, const struct job_shape *j,
+                 const char *sock, pid_t *pid_out,
                  struct obs *o);
-void server_stop(struct judge *jd, pid_t pid);
+void server_stop(struct lane *lane, pid_t pid);
 
 /* At "end": the requests the program has started so far
  * (o->started_at_end), to tell later ones apart. */
