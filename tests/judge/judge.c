@@ -428,8 +428,8 @@ static long guess_ms(const struct job_shape *j)
 static void todo_sort(struct lanes_todo *t)
 {
     for (size_t i = 2; i < t->n; i++) /* insertion sort; the first job stays first */
-        for (size_t k = i; k > 1 && guess_ms(&t->jd->jobs[t->k[k]]) >
-                                         guess_ms(&t->jd->jobs[t->k[k - 1]]); k--) {
+        for (size_t k = i;
+             k > 1 && guess_ms(&t->jd->jobs[t->k[k]]) > guess_ms(&t->jd->jobs[t->k[k - 1]]); k--) {
             size_t swap = t->k[k];
 
             t->k[k] = t->k[k - 1];

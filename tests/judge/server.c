@@ -26,8 +26,7 @@
 
 /* Start delay-server for job j; its port, or -1 (o->broken says why). */
 int server_start(const struct judge *jd, struct lane *lane, const struct job_shape *j,
-                 const char *sock, pid_t *pid_out,
-                 struct obs *o)
+                 const char *sock, pid_t *pid_out, struct obs *o)
 {
     struct vec a = {0};
     int out[2], port = -1;

@@ -9,8 +9,7 @@
  * its choice): the port, with *pid_out its pid, or -1 with o->broken
  * saying why. lane->server is set, for the signal handler. */
 int server_start(const struct judge *jd, struct lane *lane, const struct job_shape *j,
-                 const char *sock, pid_t *pid_out,
-                 struct obs *o);
+                 const char *sock, pid_t *pid_out, struct obs *o);
 void server_stop(struct lane *lane, pid_t pid);
 
 /* At "end": the requests the program has started so far
