@@ -130,7 +130,8 @@ static void fetched_once(const struct obs *o, struct verdict *v, const char *twi
     if (missing && o->calls.threads_created > o->calls.threads_started)
         fail(v,
              "ids never fetched: %d, the first is id %d; pthread_create failed %ld times of %ld "
-             "(the grader allows 256 threads, as a process limit would): is a failed "
+             "(the grader lets 256 threads and processes start in all, fewer in the "
+             "spawn_fails job, as a process limit would): is a failed "
              "pthread_create handled?",
              missing, first_missing, o->calls.threads_created - o->calls.threads_started,
              o->calls.threads_created);

@@ -536,13 +536,14 @@ static const char *gate(struct judge *jd)
         struct verdict v = {.pass = 1};
         const struct obs *o;
 
-        if (strcmp(jd->jobs[k].name, "regular") != 0 || !job_applies(&jd->jobs[k], jd->model))
+        if (!jd->jobs[k].kind->gate || !job_applies(&jd->jobs[k], jd->model))
             continue;
         o = observe(jd, &jd->jobs[k]);
         if (job_finished(o))
             right.judge(jd, o, &v);
         if (!v.pass)
-            snprintf(jd->gate_why, sizeof jd->gate_why, "in the regular job: %.360s", v.why);
+            snprintf(jd->gate_why, sizeof jd->gate_why, "in the %s job: %.360s", jd->jobs[k].name,
+                     v.why);
         break;
     }
     return jd->gate_why[0] ? jd->gate_why : NULL;

@@ -83,6 +83,7 @@ struct job_kind {
     enum caller_hook hook;
     unsigned needs; /* model traits it needs (0: every classic model) */
     int wakeups;    /* its threads' wake-ups are followed all along (the cpu check) */
+    int gate;       /* the model's own workers must be the ones that fetched here */
 };
 
 /* One job, its shape drawn from the grading's seed (jobs.c). */
