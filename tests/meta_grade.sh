@@ -18,7 +18,7 @@
 set -uo pipefail
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-JOBS=${META_JOBS:-3} # gradings at once: three still keep every time bound on 2 cores
+JOBS=${META_JOBS:-2} # gradings at once, each two jobs at a time (--lanes): four jobs keep every time bound on 2 cores
 WORK="" BUILD="" PASSED=0 FAILED=0
 LIST=() # "FILE MODEL LOSE MAYBE", one entry per grading
 
