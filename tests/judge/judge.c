@@ -396,6 +396,28 @@ static void *lane_main(void *arg)
     }
 }
 
+/* Ctrl-C or kill when lanes run: only this thread takes the signal (the
+ * others block it), so the killing (which forks) never runs in a thread
+ * that the signal caught in the middle of malloc. */
+static void *watch_signals(void *arg)
+{
+    struct judge *jd = arg;
+    sigset_t stop;
+    int sig;
+
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGHUP);
+    if (sigwait(&stop, &sig) != 0)
+        return NULL;
+    job_kill_all(jd);
+    signal(sig, SIG_DFL);
+    pthread_sigmask(SIG_UNBLOCK, &stop, NULL);
+    raise(sig); /* the whole judge ends, as on_signal's */
+    return NULL;
+}
+
 static int for_schedule(const struct judge *jd, const struct check *c);
 static const struct job_shape *first_job(const struct judge *jd);
 
@@ -467,6 +489,27 @@ static void run_jobs_in_lanes(struct judge *jd, char **names, int count)
     }
     for (int l = 0; l < started; l++)
         pthread_join(tid[l], NULL);
+}
+
+/* With lanes, from now to the end only watch_signals takes INT, TERM and
+ * HUP (a process that once had threads forks with malloc's locks taken,
+ * so on_signal could hang); -1: it could not start, on_signal stays. */
+static int start_watcher(struct judge *jd)
+{
+    pthread_t watcher;
+    sigset_t stop, before;
+
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGHUP);
+    if (pthread_sigmask(SIG_BLOCK, &stop, &before) != 0)
+        return -1;
+    if (pthread_create(&watcher, NULL, watch_signals, jd) != 0 || pthread_detach(watcher) != 0) {
+        pthread_sigmask(SIG_SETMASK, &before, NULL);
+        return -1;
+    }
+    return 0;
 }
 
 static int job_finished(const struct obs *o)
@@ -677,6 +720,8 @@ int main(int argc, char **argv)
         return rc;
     printf("SANDBOX %s\nSEED %lu\n", jd.sandbox_note, jd.seed);
     fflush(stdout);
+    if (jd.nlanes > 1 && start_watcher(&jd) != 0)
+        jd.nlanes = 1; /* one job at a time: on_signal is safe there */
     if (jd.nlanes > 1)
         run_jobs_in_lanes(&jd, argv + optind, argc - optind);
     for (int k = optind; k < argc; k++)
