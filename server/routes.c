@@ -461,11 +461,12 @@ void route_request(struct srv *srv, const struct http_req *req, int pages_only, 
     /* The unix socket is a graded program's only way out: it gets the
      * pages of its job, each with the server's own delay, and nothing it
      * could use to move the counters (an index page held in flight, a
-     * ?delay_ms= of its choosing). */
-    if (r == ROUTE_NONE || (pages_only && (r == ROUTE_STATS || r == ROUTE_INDEX || r == ROUTE_LOG)))
+     * ?delay_ms= of its choosing) or to know the answers (/plan names
+     * every list page's details and every delay; /ideal, the schedule). */
+    if (r == ROUTE_NONE ||
+        (pages_only && r != ROUTE_DETAIL && r != ROUTE_LIST && r != ROUTE_HEALTHZ))
         plan_error(plan, 404,
-                   pages_only ? "no such page (try /detail/<id>, /list/<P>, /plan?n=N, "
-                                "/ideal?n=N&w=W, /healthz)"
+                   pages_only ? "no such page (try /detail/<id>, /list/<P>, /healthz)"
                               : "no such page (try /, /index, /detail/<id>, /list/<P>, "
                                 "/plan?n=N, /ideal?n=N&w=W, /stats, /log, /healthz)",
                    "", out);

@@ -833,9 +833,9 @@ static void test_server_aborted_full_buffer(void **state)
     assert_int_equal(server_stop(&srv), 0);
 }
 
-/* --unix: pages only. /stats (and its reset) and the index are 404 there,
- * a ?delay_ms= of the client's is 400; pages and /plan are served and
- * counted like any other. */
+/* --unix: pages only. /stats (and its reset), the index, and the answers
+ * (/plan, /ideal, /log) are 404 there, a ?delay_ms= of the client's is 400;
+ * pages are served and counted like any other. */
 static void test_server_unix_pages_only(void **state)
 {
     char path[108], body[256], err[1024], *stats;
@@ -853,7 +853,10 @@ static void test_server_unix_pages_only(void **state)
     assert_int_equal(server_get_unix(path, "/detail/3", body, sizeof body), 200);
     assert_string_equal(body, "{\"id\":3,\"url\":\"/detail/3\",\"delay_ms\":0}\n");
     assert_int_equal(server_get_unix(path, "/healthz", body, sizeof body), 200);
-    assert_int_equal(server_get_unix(path, "/plan?n=2", body, sizeof body), 200);
+    assert_int_equal(server_get_unix(path, "/plan?n=2", body, sizeof body), 404);
+    assert_int_equal(server_get_unix(path, "/plan?n=0&lists=1", body, sizeof body), 404);
+    assert_int_equal(server_get_unix(path, "/ideal?n=2&w=1", body, sizeof body), 404);
+    assert_int_equal(server_get_unix(path, "/log", body, sizeof body), 404);
     assert_int_equal(server_get_unix(path, "/", body, sizeof body), 404);
     assert_int_equal(server_get_unix(path, "/index", body, sizeof body), 404);
     assert_int_equal(server_get_unix(path, "/detail/3?delay_ms=0", body, sizeof body), 400);
