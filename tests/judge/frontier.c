@@ -110,6 +110,19 @@ void draw_lists_small(struct job_shape *j, struct draw *d)
     say_shape(j, "");
 }
 
+/* For the sanitizer builds: a failing list page among good ones, so the
+ * paths a failure takes (its links never read, its row failed) run where
+ * leaks and races are seen too. */
+void draw_lists_faults(struct job_shape *j, struct draw *d)
+{
+    char why[80];
+
+    shape(j, rnd(d, 3, 4), rnd(d, 2, 3), rnd(d, 2, 4), 60, 150);
+    j->fail_list = rnd(d, 1, j->pages);
+    snprintf(why, sizeof why, "; list page %d answers HTTP 500", j->fail_list);
+    say_shape(j, why);
+}
+
 void draw_lists_twice(struct job_shape *j, struct draw *d)
 {
     draw_lists_small(j, d);

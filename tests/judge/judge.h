@@ -299,6 +299,7 @@ void draw_no_details(struct job_shape *j, struct draw *d);
 void draw_slow_lists(struct job_shape *j, struct draw *d);
 void draw_lists_unlimited(struct job_shape *j, struct draw *d);
 void draw_lists_small(struct job_shape *j, struct draw *d);
+void draw_lists_faults(struct job_shape *j, struct draw *d);
 void draw_lists_twice(struct job_shape *j, struct draw *d);
 void draw_lists_caller(struct job_shape *j, struct draw *d);
 

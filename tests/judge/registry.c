@@ -62,8 +62,8 @@ const struct job_kind JOB_KINDS[] = {
      0, 0},
     {"lists_twice", FLAVOR_PLAIN, draw_lists_twice, HOOK_TWICE, MODEL_FRONTIER, 0, 0},
     {"lists_caller", FLAVOR_PLAIN, draw_lists_caller, HOOK_CALLER, MODEL_FRONTIER, 0, 0},
-    {"asan_lists", FLAVOR_ASAN, draw_lists_small, HOOK_NONE, MODEL_FRONTIER, 0, 0},
-    {"tsan_lists", FLAVOR_TSAN, draw_lists_small, HOOK_NONE, MODEL_FRONTIER | MODEL_THREADS, 0, 0},
+    {"asan_lists", FLAVOR_ASAN, draw_lists_faults, HOOK_NONE, MODEL_FRONTIER, 0, 0},
+    {"tsan_lists", FLAVOR_TSAN, draw_lists_faults, HOOK_NONE, MODEL_FRONTIER | MODEL_THREADS, 0, 0},
     {"one_list", FLAVOR_PLAIN, draw_one_list, HOOK_NONE, MODEL_FRONTIER, 0, 0},
 };
 const size_t NJOB_KINDS = sizeof JOB_KINDS / sizeof JOB_KINDS[0];
