@@ -37,7 +37,8 @@
     X(private_locks)   /* a lock taken by a forked worker in memory its siblings cannot see */     \
     X(threads_started) /* pthread_create succeeded */                                              \
     X(threads_detached)                                                                            \
-    X(sanitizer_reports) /* reports a sanitizer made, in any process of the run */
+    X(sanitizer_reports) /* reports a sanitizer made, in any process of the run */                 \
+    X(locks_taken)       /* pthread_mutex_lock/trylock and sem_wait/trywait/timedwait calls */
 
 struct judged_calls {
 #define JUDGED_FIELD(name) long name;

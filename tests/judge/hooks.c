@@ -236,12 +236,15 @@ static int in_shared_mapping(const void *addr)
     return shared;
 }
 
-/* Each lock address is looked up once per process. */
+/* Every lock taken is counted (the judge compares the builds); in a
+ * forked worker, each lock address is looked up once per process. */
 static void note_lock(const void *addr)
 {
     static const void *seen[KNOWN_LOCKS];
     static int nseen;
 
+    if (judged_calls)
+        count(&judged_calls->locks_taken);
     if (!in_forked_worker || !judged_calls)
         return;
     for (int k = 0; k < nseen; k++)

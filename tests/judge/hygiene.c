@@ -167,9 +167,35 @@ void judge_cpu(const struct judge *jd, const struct obs *o, struct verdict *v)
              o->cpu_s, o->wall_s, budget);
 }
 
+/* The sanitizer build locks, the plain build never does: the program
+ * tells the builds apart at run time (its heap's addresses, say) and
+ * takes its lock only where a sanitizer watches. Only a program that
+ * locks at all, against three plain jobs or more that ran to their end. */
+static void behaves_alike(const struct judge *jd, const struct obs *o, struct verdict *v)
+{
+    long plain_locks = 0;
+    int plain_jobs = 0;
+
+    if (!o->calls_seen || o->calls.locks_taken == 0)
+        return;
+    for (size_t k = 0; k < jd->njobs; k++) {
+        const struct obs *p = &jd->obs[k];
+
+        if (!p->done || p->job->flavor != FLAVOR_PLAIN || !p->ended || !p->calls_seen || p->n < 2)
+            continue;
+        plain_jobs++;
+        plain_locks += p->calls.locks_taken;
+    }
+    if (plain_jobs >= 3 && plain_locks == 0)
+        fail(v,
+             "takes locks in the %s build (%ld in this job) and none in %d jobs of the plain "
+             "build: the program graded must behave the same in every build (a lock taken only "
+             "where a sanitizer watches hides a race everywhere else)",
+             flavor_name(o->job->flavor), o->calls.locks_taken, plain_jobs);
+}
+
 void judge_sanitizer(const struct judge *jd, const struct obs *o, struct verdict *v)
 {
-    (void)jd;
     if (o->sanitizer[0])
         fail(v, "%s", o->sanitizer);
     else if (o->exit_code == 66)
@@ -182,8 +208,8 @@ void judge_sanitizer(const struct judge *jd, const struct obs *o, struct verdict
              "reports the sanitizer made while the program ran: %ld, and their log was gone "
              "when it had exited: fix what they report, and leave the sanitizer's files alone",
              o->calls.sanitizer_reports);
-    else
-        ran(o, v);
+    else if (ran(o, v))
+        behaves_alike(jd, o, v);
 }
 
 /* ---- caller_state: nothing of the caller's is touched ---- */
