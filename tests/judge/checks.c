@@ -274,6 +274,12 @@ void judge_right_process(const struct judge *jd, const struct obs *o, struct ver
              "the parent process fetched %d pages itself: in the %s model the parent forks the "
              "workers, collects their results and fetches nothing",
              f.by_driver, m->name);
+    else if (m->forks && m->event_loop && o->procs > 0 && f.distinct > o->procs)
+        fail(v,
+             "the server saw %d processes fetch pages for -p %d: in the %s model each of the P "
+             "processes runs one event loop with its share of W transfers; a process per "
+             "transfer is the multiprocess model",
+             f.distinct, o->procs, m->name);
 }
 
 /* The model's own means of concurrency, seen from outside: which processes
