@@ -358,7 +358,9 @@ static int tick_cmp(const void *a, const void *b)
 }
 
 /* The changes at each instant: a request starts (a first attempt takes
- * one from the pending), ends, or waits out a backoff until its next. */
+ * one from the pending), ends, or waits out a backoff until its next: at
+ * most its backoff's top (backoff_max_s), after which the retry is due and
+ * waits to start like any pending request. */
 static int timeline(const struct obs *o, struct tick *t)
 {
     int nt = 0;
@@ -370,11 +372,17 @@ static int timeline(const struct obs *o, struct tick *t)
         t[nt++] = (struct tick){r->start_s, 1, r->attempt == 1 ? -1 : 0, 0};
         t[nt++] = (struct tick){end, -1, 0, 0};
         for (int q = k + 1; q < o->nlog; q++) { /* its next attempt: a backoff between */
-            if (o->log[q].id == r->id && o->log[q].attempt == r->attempt + 1) {
-                t[nt++] = (struct tick){end, 0, 0, 1};
-                t[nt++] = (struct tick){o->log[q].start_s, 0, 0, -1};
-                break;
+            double next = o->log[q].start_s, due = end + backoff_max_s(r->attempt);
+
+            if (o->log[q].id != r->id || o->log[q].attempt != r->attempt + 1)
+                continue;
+            t[nt++] = (struct tick){end, 0, 0, 1};
+            t[nt++] = (struct tick){next < due ? next : due, 0, 0, -1};
+            if (next > due) { /* due, and not started: waiting like the pending */
+                t[nt++] = (struct tick){due, 0, 1, 0};
+                t[nt++] = (struct tick){next, 0, -1, 0};
             }
+            break;
         }
     }
     qsort(t, (size_t)nt, sizeof *t, tick_cmp);
@@ -382,10 +390,11 @@ static int timeline(const struct obs *o, struct tick *t)
 }
 
 /* Worker-seconds left idle while a request waited to start (a worker in
- * a retry's backoff counts as busy); *longest: the longest such stretch. */
+ * a retry's backoff counts as busy until the retry is due); *longest: the
+ * longest such stretch. */
 static double idle_while_waiting(const struct obs *o, int w, double *longest, double *at)
 {
-    struct tick *t = malloc(sizeof *t * (size_t)(4 * o->nlog + 1));
+    struct tick *t = malloc(sizeof *t * (size_t)(6 * o->nlog + 1));
     int nt, inflight = 0, pending = o->n, backoff = 0;
     double idle = 0, since = -1;
 
