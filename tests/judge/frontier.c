@@ -293,6 +293,39 @@ static void timeline(const struct obs *o, double *last_list_end, double *first_d
     }
 }
 
+/* Worker-seconds left idle while a page already found waited to start:
+ * a list page waits from the crawl's first request, a detail from when its
+ * list page was answered (a guessed one, fetched earlier, never waits). */
+static double idle_while_found(const struct obs *o, int w, double *longest, double *at)
+{
+    struct tick *t = malloc(sizeof *t * (size_t)(4 * o->nlog + 1));
+    double first = 0, idle;
+    int nt = 0;
+
+    *longest = 0;
+    if (!t)
+        return 0;
+    for (int k = 0; k < o->nlog; k++)
+        if (!first || o->log[k].start_s < first)
+            first = o->log[k].start_s;
+    for (int k = 0; o->is_list && k < o->nlog; k++) {
+        const struct srv_rec *r = &o->log[k];
+        double found = o->is_list[k] ? first : list_answered_at(o, list_of(o, r->id));
+
+        t[nt++] = (struct tick){r->start_s, 1, 0, 0};
+        t[nt++] = (struct tick){r->end_s > 0 ? r->end_s : o->t_end, -1, 0, 0};
+        if (r->attempt != 1)
+            continue;
+        if (!found || found > r->start_s)
+            found = r->start_s;
+        t[nt++] = (struct tick){found, 0, 1, 0};
+        t[nt++] = (struct tick){r->start_s, 0, -1, 0};
+    }
+    idle = idle_over(t, nt, w, 0, longest, at);
+    free(t);
+    return idle;
+}
+
 /* ---- the checks ---- */
 
 void judge_pages_once(const struct judge *jd, const struct obs *o, struct verdict *v)
@@ -327,6 +360,22 @@ void judge_no_lost_pages(const struct judge *jd, const struct obs *o, struct ver
              "still in flight) lose the crawl's parallelism; wait on the condition while pages "
              "are in flight",
              peak, o->job->per_page, workers(o));
+    if (v->pass && jd->model->pool && o->log_ok) {
+        double longest, at, idle = idle_while_found(o, workers(o), &longest, &at);
+        double span = server_span(o);
+
+        /* A correct pool: ~0.01 worker-seconds, every stretch under 10 ms;
+         * one whose workers quit: 0.2-0.5, a found page waiting a whole
+         * detail's time (40-80 ms) for a worker that finished its own. */
+        if (idle > 0.12 && longest > 0.04)
+            fail(v,
+                 "the server saw workers sit idle while pages already found waited to start: "
+                 "%.2f s of %d workers' time in a run of %.2f s (the longest stretch %.2f s, "
+                 "%.2f s in): a worker that found the queue empty for a moment quit, or waited "
+                 "for more than its own page; wait while pages are in flight, take the next at "
+                 "once",
+                 idle, workers(o), span, longest, at);
+    }
 }
 
 void judge_ends(const struct judge *jd, const struct obs *o, struct verdict *v)

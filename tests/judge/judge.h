@@ -312,7 +312,13 @@ int sandbox_choose(struct judge *jd);
 void job_kill_sandbox(struct lane *lane);
 void job_kill_all(struct judge *jd);
 
-/* schedule.c: ideal and fixed schedules of a list of delays */
+/* schedule.c: ideal and fixed schedules of a list of delays; the idle
+ * workers of a timeline of changes */
+struct tick {
+    double t;
+    int inflight, pending, backoff; /* changes at t */
+};
+double idle_over(struct tick *t, int nt, int w, int pending, double *longest, double *at);
 long uneven_seed(long first, int n, int w, int procs, long min_ms, long max_ms);
 double ideal_s(const long *delays_ms, int n, int w); /* the greedy schedule, any w */
 

@@ -345,11 +345,6 @@ void judge_retries(const struct judge *jd, const struct obs *o, struct verdict *
 
 /* ---- no_idle: the server's own timeline, a worker never idle while work waits ---- */
 
-struct tick {
-    double t;
-    int inflight, pending, backoff; /* changes at t */
-};
-
 static int tick_cmp(const void *a, const void *b)
 {
     double x = ((const struct tick *)a)->t, y = ((const struct tick *)b)->t;
@@ -385,23 +380,20 @@ static int timeline(const struct obs *o, struct tick *t)
             break;
         }
     }
-    qsort(t, (size_t)nt, sizeof *t, tick_cmp);
     return nt;
 }
 
-/* Worker-seconds left idle while a request waited to start (a worker in
- * a retry's backoff counts as busy until the retry is due); *longest: the
- * longest such stretch. */
-static double idle_while_waiting(const struct obs *o, int w, double *longest, double *at)
+/* Worker-seconds of w left idle while a request waited to start, over the
+ * changes t[0..nt) (sorted here), pending at first; a worker in a retry's
+ * backoff counts as busy. *longest: the longest such stretch, *at when it
+ * began (from t[0]). */
+double idle_over(struct tick *t, int nt, int w, int pending, double *longest, double *at)
 {
-    struct tick *t = malloc(sizeof *t * (size_t)(6 * o->nlog + 1));
-    int nt, inflight = 0, pending = o->n, backoff = 0;
+    int inflight = 0, backoff = 0;
     double idle = 0, since = -1;
 
     *longest = 0;
-    if (!t)
-        return 0;
-    nt = timeline(o, t);
+    qsort(t, (size_t)nt, sizeof *t, tick_cmp);
     for (int k = 0; k < nt; k++) {
         double dt = k + 1 < nt ? t[k + 1].t - t[k].t : 0;
         int room, deficit;
@@ -422,6 +414,20 @@ static double idle_while_waiting(const struct obs *o, int w, double *longest, do
             since = -1;
         }
     }
+    return idle;
+}
+
+/* The classic job's idle worker-seconds: every request waits from the
+ * start; a retry from when it is due. */
+static double idle_while_waiting(const struct obs *o, int w, double *longest, double *at)
+{
+    struct tick *t = malloc(sizeof *t * (size_t)(6 * o->nlog + 1));
+    double idle;
+
+    *longest = 0;
+    if (!t)
+        return 0;
+    idle = idle_over(t, timeline(o, t), w, o->n, longest, at);
     free(t);
     return idle;
 }
