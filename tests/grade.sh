@@ -413,6 +413,12 @@ build_judge() {
     fi
     exec {build_lock}>"$build_dir/.build.lock" || return 3
     flock "$build_lock" || { stop_if_interrupted $?; return 3; }
+    local home
+    home=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$suite/CMakeCache.txt" 2>/dev/null)
+    if [[ -n $home && $home != "$src" ]]; then
+        echo "grade.sh: $(shown "$build_dir") holds a build of another copy of the suite ($(shown "$home")): give a new --build-dir" >&2
+        return 2
+    fi
     if [[ ! -f $suite/CMakeCache.txt ]] &&
         ! run_bg "$build_dir/configure.log" cmake -S "$src" -B "$suite" -DCMAKE_BUILD_TYPE=RelWithDebInfo; then
         echo "grade.sh: cannot configure the grader's build: see $(shown "$build_dir")/configure.log" >&2
@@ -935,7 +941,7 @@ main() {
         echo "grade.sh: --require-sandbox: bubblewrap is missing or cannot create namespaces here (apt-get install bubblewrap; in a container, allow user namespaces)" >&2
         exit 3
     fi
-    build_judge || exit 3
+    build_judge || exit "$?" # 2: a build folder of another copy; 3: it does not build
     read_registry || exit 3
     check_rubric
     need=()
