@@ -447,11 +447,21 @@ static long guess_ms(const struct job_shape *j)
     return ms + (j->flavor != FLAVOR_PLAIN ? 300 : 0);
 }
 
+/* Should job a run before job b? The plain build's first (as one at a
+ * time: a hang in them is what gives up on the sanitizer jobs, never the
+ * other way), then the longest first. */
+static int runs_before(const struct job_shape *a, const struct job_shape *b)
+{
+    int a_plain = a->flavor == FLAVOR_PLAIN, b_plain = b->flavor == FLAVOR_PLAIN;
+
+    return a_plain != b_plain ? a_plain : guess_ms(a) > guess_ms(b);
+}
+
 static void todo_sort(struct lanes_todo *t)
 {
     for (size_t i = 2; i < t->n; i++) /* insertion sort; the first job stays first */
-        for (size_t k = i;
-             k > 1 && guess_ms(&t->jd->jobs[t->k[k]]) > guess_ms(&t->jd->jobs[t->k[k - 1]]); k--) {
+        for (size_t k = i; k > 1 && runs_before(&t->jd->jobs[t->k[k]], &t->jd->jobs[t->k[k - 1]]);
+             k--) {
             size_t swap = t->k[k];
 
             t->k[k] = t->k[k - 1];
