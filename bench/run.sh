@@ -175,7 +175,7 @@ run_frontier_runs() {
 
 main() {
     local m n w table bins=(delay-server)
-    parse_flags "--peers" "--delay --count --workers --big --cpu-count --models --csv --build-dir" "$@"
+    parse_flags "--peers" "--delay --count --workers --big --cpu-count --frontier --models --csv --build-dir" "$@"
     ((PEERS)) && [[ -n $MODEL_FLAGS ]] && die_usage "--peers takes no${MODEL_FLAGS}"
     settle_settings
     lib_init

@@ -20,7 +20,7 @@
 set -uo pipefail
 umask 022 # nothing the grader makes is writable by others (see --build-dir)
 
-usage="usage: tests/grade.sh [--json FILE] [--build-dir DIR] [--only CHECK,...] [--seed N] [--verbose] [--require-sandbox] MODEL FILE.c|DIR"
+usage="usage: tests/grade.sh [--json FILE] [--build-dir DIR] [--only CHECK,...] [--seed N] [--verbose] [--lanes N] [--require-sandbox] MODEL FILE.c|DIR"
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 rubric=${GRADE_RUBRIC:-$src/tests/rubric.conf} # every model's, the frontier variants' too
 export LC_ALL=C # ASCII quotes in compiler messages; byte-wise patterns
