@@ -32,6 +32,7 @@ declare -A MECHANISM=(
 )
 # Files that go together: one that shows the mechanism takes its group out.
 JUDGE=(tests/judge tests/judge.cmake)
+JUDGE_LANES=tests/judge/lanes.c
 SUITE_TESTS=(tests/common.cmake tests/server.cmake tests/server_fixture.c tests/test_common.c
     tests/test_fetch.c tests/test_http_parse.c tests/test_server.c tests/test_cli.sh tests/test_lessons.sh)
 
@@ -187,6 +188,11 @@ make_handout() { # DIR KEEP-JUDGE
     f=$(drop_group "$d" "the suite's own unit tests" "${SUITE_TESTS[@]}")
     [[ -z $f ]] || left_out+=("$f")
     if [[ $keep_judge -eq 0 ]]; then
+        # The judge's lanes are a pool of threads: a thread pool's handout
+        # goes without them (its judge runs one job at a time), and keeps
+        # the rest of the judge if nothing else there shows the mechanism.
+        f=$(drop_group "$d" "the judge's lanes (jobs at once), $JUDGE_LANES" "$JUDGE_LANES")
+        [[ -z $f ]] || left_out+=("$f")
         f=$(drop_group "$d" "the grader's judge, tests/judge/" "${JUDGE[@]}")
         [[ -z $f ]] || left_out+=("$f")
     fi

@@ -32,6 +32,12 @@ if(NOT SANITIZE)
     judge/server.c judge/channel_reader.c judge/checks.c judge/schedule.c judge/hygiene.c
     judge/frontier.c judge/util.c)
   target_link_libraries(grade-judge PRIVATE delay_plan stats_client Threads::Threads)
+  # Jobs at once (--lanes); a thread pool's handout has no lanes.c (it shows
+  # that model's mechanism), and its judge runs one job at a time.
+  if(EXISTS ${judge_dir}/lanes.c)
+    target_sources(grade-judge PRIVATE judge/lanes.c)
+    target_compile_definitions(grade-judge PRIVATE JUDGE_LANES)
+  endif()
   target_include_directories(grade-judge PRIVATE ${common_dir}) # crawl.h: the backoff policy
   list(JOIN graded_flags_plain " " flags_plain)
   list(JOIN graded_flags_asan " " flags_asan)

@@ -303,6 +303,17 @@ void draw_lists_faults(struct job_shape *j, struct draw *d);
 void draw_lists_twice(struct job_shape *j, struct draw *d);
 void draw_lists_caller(struct job_shape *j, struct draw *d);
 
+/* judge.c, for lanes.c */
+const struct check *check_find(const char *name);
+int for_schedule(const struct judge *jd, const struct check *c);
+const struct job_shape *first_job(const struct judge *jd);
+void give_up_after(struct judge *jd, const struct obs *o); /* after a bomb or hangs */
+
+/* lanes.c (absent from a thread pool's handout: then JUDGE_LANES is not
+ * defined and the judge runs one job at a time) */
+void lanes_run(struct judge *jd, char **names, int count);
+int lanes_watch_signals(struct judge *jd);
+
 /* job.c */
 void job_run(const struct judge *jd, struct lane *lane, const struct job_shape *j, struct obs *o);
 void obs_free(struct obs *o);
