@@ -10,7 +10,7 @@
  * process before and after the call (judged.c's "ready" and "end"), and in
  * the jobs that ask for it the caller has a child of its own, or calls
  * crawl_run twice. */
-#define CURL_DISABLE_DEPRECATION /* CURLOPT_PROTOCOLS, refused below */
+#define CURL_DISABLE_DEPRECATION /* CURLOPT_PROTOCOLS: narrowed to http below */
 #include "judged.h"
 
 #undef crawl_run /* this file calls the model's own */
